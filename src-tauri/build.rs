@@ -1,0 +1,18 @@
+fn main() {
+    // Listing the app's commands makes Tauri generate one permission per command, so the
+    // capability file grants exactly these and nothing else.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "library_podcasts",
+        "library_episodes",
+        "episode_detail",
+        "player_snapshot",
+        "player_load",
+        "player_play",
+        "player_pause",
+        "player_toggle",
+        "player_seek",
+        "player_skip",
+    ]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri build script");
+}

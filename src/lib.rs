@@ -1,0 +1,18 @@
+//! Earshot's core: everything a podcast player knows, with no UI dependency.
+//!
+//! - [`library`]: podcasts, episodes, chapters, transcripts and progress in SQLite.
+//! - [`player`]: decoding (symphonia) and playback (rodio) on a dedicated thread.
+//! - [`chapters`], [`transcript`]: parsing and position lookups.
+//! - [`session`]: the library and the player joined up, as the app and tests use them.
+//! - [`demo`]: the demo podcast embedded in the binary.
+
+pub mod chapters;
+pub mod demo;
+pub mod error;
+pub mod library;
+pub mod player;
+pub mod session;
+pub mod timefmt;
+pub mod transcript;
+
+pub use error::{Error, Result};

@@ -1,0 +1,109 @@
+//! Where decoded audio goes: the real device through rodio, or a test device.
+
+use super::stream::StreamSource;
+use super::AudioError;
+
+/// What the output reports once a stream runs on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputInfo {
+    /// Seconds between a frame leaving our source and the listener hearing it (device buffer).
+    pub latency: f64,
+}
+
+pub trait AudioOutput: Send + 'static {
+    /// Starts the device pulling `source` (opening the device on first use).
+    fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError>;
+}
+
+/// The system's default output device, through rodio's mixer. Opened on first use and kept.
+#[derive(Default)]
+pub struct RodioOutput {
+    sink: Option<rodio::MixerDeviceSink>,
+}
+
+impl AudioOutput for RodioOutput {
+    fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
+        if self.sink.is_none() {
+            let started = std::time::Instant::now();
+            let mut sink = rodio::DeviceSinkBuilder::open_default_sink()
+                .map_err(|e| AudioError::NoDevice(e.to_string()))?;
+            sink.log_on_drop(false);
+            tracing::info!(
+                "audio output opened in {:?}: {:?}",
+                started.elapsed(),
+                sink.config()
+            );
+            self.sink = Some(sink);
+        }
+        let sink = self.sink.as_ref().expect("opened above");
+        let config = sink.config();
+        let latency = match config.buffer_size() {
+            cpal::BufferSize::Fixed(frames) => *frames as f64 / config.sample_rate().get() as f64,
+            cpal::BufferSize::Default => 0.0,
+        };
+        sink.mixer().add(source);
+        Ok(OutputInfo { latency })
+    }
+}
+
+/// A device that takes samples only when a test tells it to: playback becomes deterministic.
+pub mod manual {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    pub struct ManualOutput {
+        source: Arc<Mutex<Option<StreamSource>>>,
+        pub fail_with: Option<String>,
+    }
+
+    impl ManualOutput {
+        /// A test device whose opening always fails, like a machine with no sound card.
+        pub fn failing(reason: &str) -> Self {
+            Self {
+                fail_with: Some(reason.to_string()),
+                ..Default::default()
+            }
+        }
+
+        /// Takes `samples` samples of real audio, as a device callback would, waiting out
+        /// moments where the decoder has not caught up. Returns them; fewer if playback is
+        /// paused, stopped or ended for `timeout`.
+        pub fn take_audio(&self, samples: usize, timeout: std::time::Duration) -> Vec<f32> {
+            let deadline = std::time::Instant::now() + timeout;
+            let mut out = Vec::with_capacity(samples);
+            while out.len() < samples && std::time::Instant::now() < deadline {
+                let mut guard = self.source.lock().expect("test output lock");
+                let Some(src) = guard.as_mut() else {
+                    drop(guard);
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    continue;
+                };
+                let before = src.starved();
+                match src.next() {
+                    None => break,
+                    Some(s) if src.starved() == before && !src.is_silent_paused() => out.push(s),
+                    Some(_) => {
+                        drop(guard);
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                }
+            }
+            out
+        }
+        pub fn is_started(&self) -> bool {
+            self.source.lock().expect("test output lock").is_some()
+        }
+    }
+
+    impl AudioOutput for ManualOutput {
+        fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
+            if let Some(reason) = &self.fail_with {
+                return Err(AudioError::NoDevice(reason.clone()));
+            }
+            *self.source.lock().expect("test output lock") = Some(source);
+            Ok(OutputInfo::default())
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The bridge between the player thread and the output device.
+//!
+//! The player thread decodes ahead into a small bounded queue of chunks; the output device's
+//! callback pulls samples from [`StreamSource`]. The source records, after every frame it hands
+//! over, which frame of the track that was: that, not a wall clock and not what was decoded
+//! ahead, is the playback position.
+
+use std::num::NonZero;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+/// A piece of decoded audio tagged with the seek generation it belongs to.
+pub struct Chunk {
+    pub generation: u32,
+    pub start: u64,
+    pub samples: Vec<f32>,
+    /// Marks the end of the stream for this generation (no samples).
+    pub eof: bool,
+}
+
+const FRAME_BITS: u32 = 48;
+const FRAME_MASK: u64 = (1 << FRAME_BITS) - 1;
+
+/// State shared by the player thread and the output callback; all lock-free.
+pub struct Shared {
+    pub paused: AtomicBool,
+    pub stopped: AtomicBool,
+    /// Bumped on every seek; chunks of older generations are dropped unplayed.
+    pub generation: AtomicU32,
+    /// (generation << 48) | frame: the last frame the device took, and from which generation.
+    played: AtomicU64,
+    /// Generation whose end-of-stream marker the device has reached.
+    pub ended_generation: AtomicU32,
+    /// Frames the callback wanted while it had nothing (underruns), for diagnostics.
+    pub starved: AtomicU64,
+}
+
+impl Shared {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            paused: AtomicBool::new(true),
+            stopped: AtomicBool::new(false),
+            generation: AtomicU32::new(1),
+            played: AtomicU64::new(1 << FRAME_BITS),
+            ended_generation: AtomicU32::new(0),
+            starved: AtomicU64::new(0),
+        })
+    }
+
+    fn gen_tag(generation: u32) -> u64 {
+        (generation as u64 & 0xffff) << FRAME_BITS
+    }
+
+    /// The last frame the device took, if it belongs to the current generation.
+    pub fn played_frame(&self) -> Option<u64> {
+        let packed = self.played.load(Ordering::Acquire);
+        let generation = self.generation.load(Ordering::Acquire);
+        (packed & !FRAME_MASK == Self::gen_tag(generation)).then_some(packed & FRAME_MASK)
+    }
+
+    fn store_played(&self, generation: u32, frame: u64) {
+        self.played.store(
+            Self::gen_tag(generation) | (frame & FRAME_MASK),
+            Ordering::Release,
+        );
+    }
+
+    /// Marks `seconds` as the current generation's position until the device takes audio.
+    pub fn store_base(&self, seconds: f64, sample_rate: u32) {
+        let generation = self.generation.load(Ordering::Acquire);
+        self.store_played(
+            generation,
+            (seconds.max(0.0) * sample_rate as f64).round() as u64,
+        );
+    }
+
+    pub fn has_ended(&self) -> bool {
+        self.ended_generation.load(Ordering::Acquire) == self.generation.load(Ordering::Acquire)
+    }
+}
+
+/// Creates the queue between the player thread and the device callback.
+/// `capacity` is in chunks (one MP3 packet is ~26 ms).
+pub fn channel(capacity: usize) -> (Sender<Chunk>, Receiver<Chunk>) {
+    crossbeam_channel::bounded(capacity)
+}
+
+/// Sends a chunk without blocking; hands it back when the queue is full.
+pub fn offer(tx: &Sender<Chunk>, chunk: Chunk) -> Result<(), Option<Chunk>> {
+    match tx.try_send(chunk) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Full(c)) => Err(Some(c)),
+        Err(TrySendError::Disconnected(_)) => Err(None),
+    }
+}
+
+/// The rodio source the output device pulls. Emits silence while paused or starved.
+pub struct StreamSource {
+    shared: Arc<Shared>,
+    rx: Receiver<Chunk>,
+    channels: NonZero<u16>,
+    sample_rate: NonZero<u32>,
+    current: Option<Chunk>,
+    index: usize,
+}
+
+impl StreamSource {
+    pub fn new(shared: Arc<Shared>, rx: Receiver<Chunk>, channels: u16, sample_rate: u32) -> Self {
+        Self {
+            shared,
+            rx,
+            channels: NonZero::new(channels.max(1)).expect("nonzero"),
+            sample_rate: NonZero::new(sample_rate.max(1)).expect("nonzero"),
+            current: None,
+            index: 0,
+        }
+    }
+
+    /// True while the stream is paused (it then yields silence without advancing).
+    pub fn is_silent_paused(&self) -> bool {
+        self.shared.paused.load(Ordering::Relaxed)
+    }
+
+    /// How many samples the device wanted while nothing was decoded yet.
+    pub fn starved(&self) -> u64 {
+        self.shared.starved.load(Ordering::Relaxed)
+    }
+
+    /// Makes sure `current` holds a chunk of the current generation with samples left.
+    fn refill(&mut self, generation: u32) -> bool {
+        loop {
+            if let Some(c) = &self.current {
+                if c.generation == generation && self.index < c.samples.len() {
+                    return true;
+                }
+            }
+            self.current = None;
+            self.index = 0;
+            match self.rx.try_recv() {
+                Ok(c) if c.generation != generation => continue,
+                Ok(c) if c.eof => {
+                    self.shared
+                        .ended_generation
+                        .store(generation, Ordering::Release);
+                    continue;
+                }
+                Ok(c) => {
+                    self.current = Some(c);
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+impl Iterator for StreamSource {
+    type Item = f32;
+
+    fn next(&mut self) -> Option<f32> {
+        if self.shared.stopped.load(Ordering::Relaxed) {
+            return None;
+        }
+        if self.shared.paused.load(Ordering::Relaxed) {
+            return Some(0.0);
+        }
+        let generation = self.shared.generation.load(Ordering::Acquire);
+        if !self.refill(generation) {
+            self.shared.starved.fetch_add(1, Ordering::Relaxed);
+            return Some(0.0);
+        }
+        let chunk = self.current.as_ref().expect("refilled");
+        let sample = chunk.samples[self.index];
+        self.index += 1;
+        let ch = self.channels.get() as usize;
+        if self.index % ch == 0 {
+            self.shared
+                .store_played(generation, chunk.start + (self.index / ch) as u64);
+        }
+        Some(sample)
+    }
+}
+
+impl rodio::Source for StreamSource {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+    fn channels(&self) -> rodio::ChannelCount {
+        self.channels
+    }
+    fn sample_rate(&self) -> rodio::SampleRate {
+        self.sample_rate
+    }
+    fn total_duration(&self) -> Option<std::time::Duration> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(generation: u32, start: u64, n: usize) -> Chunk {
+        Chunk {
+            generation,
+            start,
+            samples: vec![0.5; n],
+            eof: false,
+        }
+    }
+
+    #[test]
+    fn position_is_what_the_device_took_not_what_was_queued() {
+        let shared = Shared::new();
+        let (tx, rx) = channel(8);
+        let mut src = StreamSource::new(shared.clone(), rx, 2, 1000);
+        tx.send(chunk(1, 100, 200)).unwrap(); // 100 stereo frames queued
+        assert_eq!(shared.played_frame(), Some(0));
+        // Paused: silence, nothing consumed.
+        assert_eq!(src.next(), Some(0.0));
+        assert_eq!(shared.played_frame(), Some(0));
+        shared.paused.store(false, Ordering::SeqCst);
+        for _ in 0..20 {
+            assert_eq!(src.next(), Some(0.5));
+        }
+        assert_eq!(
+            shared.played_frame(),
+            Some(110),
+            "10 frames taken after frame 100"
+        );
+    }
+
+    #[test]
+    fn a_seek_drops_stale_audio_and_reports_no_stale_position() {
+        let shared = Shared::new();
+        let (tx, rx) = channel(8);
+        let mut src = StreamSource::new(shared.clone(), rx, 1, 1000);
+        shared.paused.store(false, Ordering::SeqCst);
+        tx.send(chunk(1, 0, 50)).unwrap();
+        src.next();
+        shared.generation.store(2, Ordering::SeqCst);
+        assert_eq!(
+            shared.played_frame(),
+            None,
+            "old generation's frame is not reported"
+        );
+        tx.send(chunk(1, 50, 50)).unwrap();
+        assert_eq!(src.next(), Some(0.0), "stale audio is not played");
+        tx.send(chunk(2, 5000, 10)).unwrap();
+        assert_eq!(src.next(), Some(0.5));
+        assert_eq!(shared.played_frame(), Some(5001));
+        tx.send(Chunk {
+            generation: 2,
+            start: 0,
+            samples: vec![],
+            eof: true,
+        })
+        .unwrap();
+        for _ in 0..10 {
+            src.next();
+        }
+        assert!(shared.has_ended());
+    }
+}

@@ -1,0 +1,286 @@
+//! A listening session: the library, the player thread and the progress keeper joined up.
+//! The desktop app and the headless tests both drive Earshot through this type.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::library::{EpisodeId, Library};
+use crate::player::{self, AudioOutput, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus};
+
+/// Progress is written at least this often while playing (and on every pause, seek,
+/// episode change, end and quit).
+pub const SAVE_INTERVAL: Duration = Duration::from_secs(3);
+const LAST_EPISODE_KEY: &str = "last_episode";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayerSnapshot {
+    pub episode_id: Option<EpisodeId>,
+    pub status: PlayerStatus,
+    pub position: f64,
+    pub duration: Option<f64>,
+    pub error: Option<String>,
+}
+
+/// What the UI hears, on one stream.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum UiEvent {
+    State { snapshot: PlayerSnapshot },
+    Position { position: f64, playing: bool },
+    Error { message: String },
+}
+
+type Sink = Box<dyn Fn(UiEvent) + Send + Sync>;
+
+struct State {
+    snapshot: PlayerSnapshot,
+    token: u64,
+    last_saved: Instant,
+}
+
+struct Inner {
+    library: Mutex<Library>,
+    data_dir: PathBuf,
+    player: PlayerHandle,
+    state: Mutex<State>,
+    sink: Sink,
+}
+
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+impl Session {
+    /// Starts the player thread on `output` and a thread that turns its events into progress
+    /// writes and UI events (passed to `sink`).
+    pub fn start(
+        library: Library,
+        data_dir: PathBuf,
+        output: Box<dyn AudioOutput>,
+        sink: impl Fn(UiEvent) + Send + Sync + 'static,
+    ) -> Self {
+        let (events_tx, events_rx) = crossbeam_channel::unbounded();
+        let player = player::spawn(output, events_tx);
+        let inner = Arc::new(Inner {
+            library: Mutex::new(library),
+            data_dir,
+            player,
+            state: Mutex::new(State {
+                snapshot: PlayerSnapshot {
+                    episode_id: None,
+                    status: PlayerStatus::Idle,
+                    position: 0.0,
+                    duration: None,
+                    error: None,
+                },
+                token: 0,
+                last_saved: Instant::now(),
+            }),
+            sink: Box::new(sink),
+        });
+        let pump = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("earshot-events".into())
+            .spawn(move || pump_events(pump, events_rx))
+            .expect("spawn event thread");
+        Self { inner }
+    }
+
+    pub fn library(&self) -> MutexGuard<'_, Library> {
+        self.inner.library.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn snapshot(&self) -> PlayerSnapshot {
+        self.state().snapshot.clone()
+    }
+
+    /// Loads the episode the listener had last, paused where they left it.
+    pub fn restore(&self) -> Result<Option<PlayerSnapshot>> {
+        let last = self.library().state(LAST_EPISODE_KEY)?;
+        match last.and_then(|v| v.parse().ok()) {
+            Some(id) => self.load(EpisodeId(id), false).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens an episode at its saved position (from the start if it was played to the end).
+    pub fn load(&self, episode: EpisodeId, autoplay: bool) -> Result<PlayerSnapshot> {
+        let (path, start, duration) = {
+            let lib = self.library();
+            let media = lib.episode(episode)?;
+            let title = &media.summary.title;
+            let rel = media.local_file.as_deref().ok_or_else(|| {
+                Error::NotFound(format!(
+                    "the audio of \"{title}\" (it has not been downloaded yet)"
+                ))
+            })?;
+            let path = Library::resolve_local(&self.inner.data_dir, rel).ok_or_else(|| {
+                Error::NotFound(format!("a safe path for the audio of \"{title}\""))
+            })?;
+            if !path.is_file() {
+                return Err(Error::NotFound(format!(
+                    "the audio file of \"{title}\" ({})",
+                    path.display()
+                )));
+            }
+            let s = &media.summary;
+            let start = if s.played { 0.0 } else { s.position_secs };
+            (path, start, s.duration_secs)
+        };
+        self.save_now();
+        let token = {
+            let mut st = self.state();
+            st.token += 1;
+            st.snapshot = PlayerSnapshot {
+                episode_id: Some(episode),
+                status: PlayerStatus::Loading,
+                position: start,
+                duration,
+                error: None,
+            };
+            st.token
+        };
+        self.library()
+            .set_state(LAST_EPISODE_KEY, &episode.0.to_string())?;
+        self.inner.player.send(PlayerCommand::Load {
+            path,
+            start,
+            autoplay,
+            token,
+        });
+        Ok(self.snapshot())
+    }
+
+    pub fn play(&self) {
+        self.inner.player.send(PlayerCommand::Play);
+    }
+
+    pub fn pause(&self) {
+        self.inner.player.send(PlayerCommand::Pause);
+    }
+
+    pub fn toggle(&self) {
+        match self.snapshot().status {
+            PlayerStatus::Playing => self.pause(),
+            _ => self.play(),
+        }
+    }
+
+    pub fn seek(&self, seconds: f64) {
+        if seconds.is_finite() {
+            self.inner
+                .player
+                .send(PlayerCommand::Seek(seconds.max(0.0)));
+        }
+    }
+
+    /// Seeks relative to the position the listener hears now.
+    pub fn skip(&self, delta: f64) {
+        let position = self.snapshot().position;
+        self.seek(position + delta);
+    }
+
+    /// Writes the current position now (used on quit and before switching episodes).
+    pub fn save_now(&self) {
+        save(&self.inner, &mut self.state());
+    }
+
+    /// Saves progress and stops the player thread. Call on quit.
+    pub fn shutdown(&self) {
+        self.save_now();
+        self.inner.player.send(PlayerCommand::Shutdown);
+    }
+}
+
+fn save(inner: &Inner, st: &mut State) {
+    let Some(episode) = st.snapshot.episode_id else {
+        return;
+    };
+    if st.snapshot.status == PlayerStatus::Loading {
+        return;
+    }
+    let played = st.snapshot.status == PlayerStatus::Ended;
+    let lib = inner.library.lock().unwrap_or_else(|p| p.into_inner());
+    match lib.save_progress(episode, st.snapshot.position, played) {
+        Ok(()) => st.last_saved = Instant::now(),
+        Err(e) => tracing::error!("could not save listening progress: {e}"),
+    }
+}
+
+fn pump_events(inner: std::sync::Weak<Inner>, rx: Receiver<PlayerEvent>) {
+    for event in rx {
+        let Some(inner) = inner.upgrade() else { return };
+        let mut st = inner.state.lock().unwrap_or_else(|p| p.into_inner());
+        let ui = match event {
+            PlayerEvent::Loaded {
+                token,
+                duration,
+                position,
+            } => {
+                if token != st.token {
+                    continue;
+                }
+                st.snapshot.duration = duration.or(st.snapshot.duration);
+                st.snapshot.position = position;
+                None
+            }
+            PlayerEvent::Status { status, position } => {
+                st.snapshot.status = status;
+                st.snapshot.position = position;
+                if status == PlayerStatus::Idle {
+                    // Nothing loaded (the load failed or the player stopped).
+                } else if matches!(status, PlayerStatus::Paused | PlayerStatus::Ended) {
+                    save(&inner, &mut st);
+                }
+                if matches!(status, PlayerStatus::Playing) {
+                    st.snapshot.error = None;
+                }
+                Some(UiEvent::State {
+                    snapshot: st.snapshot.clone(),
+                })
+            }
+            PlayerEvent::Seeked { position } => {
+                st.snapshot.position = position;
+                if st.snapshot.status == PlayerStatus::Ended {
+                    st.snapshot.status = PlayerStatus::Paused;
+                }
+                save(&inner, &mut st);
+                Some(UiEvent::State {
+                    snapshot: st.snapshot.clone(),
+                })
+            }
+            PlayerEvent::Position {
+                position, playing, ..
+            } => {
+                st.snapshot.position = position;
+                if playing && st.last_saved.elapsed() >= SAVE_INTERVAL {
+                    save(&inner, &mut st);
+                }
+                Some(UiEvent::Position { position, playing })
+            }
+            PlayerEvent::Error { error, token } => {
+                if token.is_some_and(|t| t != st.token) {
+                    continue;
+                }
+                let message = error.to_string();
+                st.snapshot.error = Some(message.clone());
+                Some(UiEvent::Error { message })
+            }
+        };
+        drop(st);
+        if let Some(ui) = ui {
+            (inner.sink)(ui);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `earshot-cli`: JSON on stdout, clear errors on stderr with a non-zero exit.
+
+use std::process::Command;
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn demo(name: &str) -> String {
+    format!("{}/assets/demo/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn transcript_prints_timed_speaker_segments() {
+    let out = cli(&["transcript", &demo("episode1.vtt"), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let segs = v["segments"].as_array().unwrap();
+    assert!(segs.len() >= 20);
+    let speakers: std::collections::BTreeSet<_> =
+        segs.iter().filter_map(|s| s["speaker"].as_str()).collect();
+    assert_eq!(speakers.into_iter().collect::<Vec<_>>(), ["Ada", "Ben"]);
+    let starts: Vec<f64> = segs.iter().map(|s| s["start"].as_f64().unwrap()).collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] < w[1]),
+        "segments in time order"
+    );
+    assert!(segs.iter().all(|s| s["end"].as_f64() > s["start"].as_f64()));
+}
+
+#[test]
+fn chapters_prints_chapters_with_fractional_starts() {
+    let out = cli(&["chapters", &demo("episode1.chapters.json"), "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ch = v["chapters"].as_array().unwrap();
+    assert!(ch.len() >= 4);
+    assert_eq!(ch[0]["start"], 0.0);
+    assert!(ch
+        .iter()
+        .any(|c| c["start"].as_f64().unwrap().fract() != 0.0));
+    assert_eq!(v["format"], "podcasting2.0-json");
+}
+
+#[test]
+fn bad_input_fails_with_a_message_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.vtt");
+    std::fs::write(&bad, "not a transcript").unwrap();
+    let out = cli(&["transcript", bad.to_str().unwrap(), "--json"]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.vtt") && err.contains("WEBVTT"), "{err}");
+
+    let out = cli(&["chapters", "/nonexistent/chapters.json", "--json"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not read /nonexistent/chapters.json")
+    );
+}

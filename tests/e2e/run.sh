@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests against the real built app: starts its own Xvfb, PulseAudio (null
+# sink) and tauri-driver, runs the tests, and stops everything it started, pass or fail.
+# Usage: tests/e2e/run.sh /abs/path/to/earshot-binary
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+app="${1:?usage: run.sh /abs/path/to/earshot}"
+driver="${TAURI_DRIVER:-tauri-driver}"
+artifacts="${EARSHOT_ARTIFACTS:-$repo/test-artifacts}"
+mkdir -p "$artifacts"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  XDG_RUNTIME_DIR="$work/run" pulseaudio --kill 2>/dev/null || true
+  sleep 0.3
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A display nobody else uses.
+disp=90
+while [ -e "/tmp/.X11-unix/X$disp" ] || [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
+Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+export DISPLAY=":$disp"
+
+# PulseAudio with a null sink, private to this run.
+mkdir -p "$work/run" && chmod 700 "$work/run"
+export XDG_RUNTIME_DIR="$work/run"
+export PULSE_SERVER="unix:$work/run/pulse/native"
+pulseaudio -D --exit-idle-time=-1 -n --use-pid-file=yes \
+  --load="module-null-sink sink_name=null" --load=module-native-protocol-unix \
+  --log-target=file:"$work/pulse.log" 2>>"$work/pulse.err" || { cat "$work/pulse.err"; exit 1; }
+for _ in $(seq 50); do [ -S "$work/run/pulse/native" ] && break; sleep 0.1; done
+
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done 2>/dev/null || true
+
+# A fresh library for this run; the app inherits it through tauri-driver.
+export EARSHOT_DATA_DIR="$work/data"
+
+port=$((4444 + RANDOM % 1000))
+"$driver" --port "$port" --native-port $((port + 1000)) --native-driver /usr/bin/WebKitWebDriver \
+  >"$work/driver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+status=0
+EARSHOT_APP="$app" WEBDRIVER_URL="http://127.0.0.1:$port" EARSHOT_ARTIFACTS="$artifacts" \
+  node --test --test-concurrency=1 "$here"/*.test.mjs || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- tauri-driver log (tail) ---"; tail -n 40 "$work/driver.log" || true
+fi
+exit "$status"

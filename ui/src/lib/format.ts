@@ -1,0 +1,36 @@
+/** `m:ss` under an hour, `h:mm:ss` from an hour on. Negative / non-finite → 0:00. */
+export function formatTime(seconds: number | null | undefined): string {
+  const s = Math.max(0, Math.floor(Number.isFinite(seconds as number) ? (seconds as number) : 0));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const ss = String(sec).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Spoken-style duration for lists: "42 min", "1 h 5 min", "45 s". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '';
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.round((total % 3600) / 60);
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+const dateFmt = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+});
+
+export function formatDate(unixSeconds: number | null | undefined): string {
+  if (unixSeconds == null || !Number.isFinite(unixSeconds)) return '';
+  return dateFmt.format(new Date(unixSeconds * 1000));
+}
+
+export function isoDate(unixSeconds: number | null | undefined): string | undefined {
+  if (unixSeconds == null || !Number.isFinite(unixSeconds)) return undefined;
+  return new Date(unixSeconds * 1000).toISOString();
+}

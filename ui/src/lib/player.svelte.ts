@@ -1,0 +1,252 @@
+// Player state mirrored from the Rust side, plus the interpolated playback clock.
+//
+// The backend sends `position` events several times a second. We keep the last one
+// and the `performance.now()` at which it arrived; while playing, a
+// requestAnimationFrame loop advances `position = last + (now - t0) / 1000`,
+// clamped to the duration. Everything time-dependent in the UI (time text, seek bar,
+// current chapter, active cue) derives from `position`.
+import {
+  api,
+  onPlayerEvent,
+  type Chapter,
+  type EpisodeDetail,
+  type PlayerEvent,
+  type PlayerSnapshot,
+  type PlayerStatus,
+  type Segment,
+} from './api';
+import { errors } from './errors.svelte';
+import { chapterIndexAt, cueIndexAt, sortedByStart } from './search';
+
+export const SKIP_BACK_SECS = -15;
+export const SKIP_FORWARD_SECS = 30;
+
+/** After an optimistic seek, ignore stale position events this far from the target… */
+const STALE_TOLERANCE_SECS = 1.5;
+/** …for at most this long (or until the backend confirms with a state event). */
+const STALE_WINDOW_MS = 1000;
+
+class Player {
+  episodeId = $state<number | null>(null);
+  status = $state<PlayerStatus>('idle');
+  /** Interpolated position in seconds. */
+  position = $state(0);
+  /** From the backend snapshot; `null` until known. */
+  backendDuration = $state<number | null>(null);
+  detail = $state.raw<EpisodeDetail | null>(null);
+  detailLoading = $state(false);
+  chapters = $state.raw<Chapter[]>([]);
+  segments = $state.raw<Segment[]>([]);
+  /** Incremented on every user-initiated jump (seek, skip, chapter, cue). */
+  jumpCount = $state(0);
+
+  duration = $derived.by(() => {
+    const d = this.backendDuration ?? this.detail?.episode.durationSecs ?? null;
+    if (d != null && d > 0) return d;
+    const lastCue = this.segments.at(-1);
+    return lastCue ? lastCue.end : 0;
+  });
+  playing = $derived(this.status === 'playing');
+  chapterIndex = $derived(chapterIndexAt(this.chapters, this.position));
+  cueIndex = $derived(cueIndexAt(this.segments, this.position));
+  currentChapter = $derived(this.chapterIndex >= 0 ? this.chapters[this.chapterIndex] : null);
+
+  #anchorPos = 0;
+  #anchorT = 0;
+  #ticking = false;
+  #raf = 0;
+  #pendingSeek: { target: number; until: number } | null = null;
+  #detailFor: number | null = null;
+  #started = false;
+
+  /** Subscribe to the event stream, then fetch the current snapshot. */
+  async start() {
+    if (this.#started) return;
+    this.#started = true;
+    try {
+      await onPlayerEvent((e) => this.#onEvent(e));
+    } catch (e) {
+      errors.report(e, 'Could not connect to the player');
+    }
+    try {
+      this.#applySnapshot(await api.playerSnapshot());
+    } catch (e) {
+      errors.report(e, 'Could not read the player state');
+    }
+  }
+
+  // ---- incoming ---------------------------------------------------------------
+
+  #onEvent(e: PlayerEvent) {
+    switch (e.type) {
+      case 'state':
+        this.#pendingSeek = null;
+        this.#applySnapshot(e.snapshot);
+        break;
+      case 'position': {
+        const p = this.#pendingSeek;
+        if (p) {
+          if (performance.now() > p.until) this.#pendingSeek = null;
+          else if (Math.abs(e.position - p.target) > STALE_TOLERANCE_SECS) break;
+        }
+        // The position event is the freshest word on whether audio is running.
+        if (e.playing && this.status !== 'playing' && this.status !== 'idle') this.status = 'playing';
+        else if (!e.playing && this.status === 'playing') this.status = 'paused';
+        this.#setAnchor(e.position);
+        break;
+      }
+      case 'error':
+        errors.push(e.message);
+        break;
+    }
+  }
+
+  #applySnapshot(s: PlayerSnapshot) {
+    if (s.episodeId !== this.episodeId) {
+      this.episodeId = s.episodeId;
+      if (s.episodeId == null) this.#setDetail(null);
+    }
+    if (s.episodeId != null && this.#detailFor !== s.episodeId) void this.#loadDetail(s.episodeId);
+    this.status = s.status;
+    this.backendDuration = s.duration;
+    if (s.error && s.error !== this.#lastSnapshotError) errors.push(s.error);
+    this.#lastSnapshotError = s.error;
+    this.#setAnchor(s.position);
+  }
+  #lastSnapshotError: string | null = null;
+
+  async #loadDetail(episodeId: number) {
+    this.#detailFor = episodeId;
+    this.detailLoading = true;
+    try {
+      const d = await api.episodeDetail(episodeId);
+      if (this.#detailFor === episodeId) this.#setDetail(d);
+    } catch (e) {
+      if (this.#detailFor === episodeId) {
+        this.#detailFor = null;
+        errors.report(e, 'Could not load the episode');
+      }
+    } finally {
+      if (this.#detailFor === episodeId || this.#detailFor === null) this.detailLoading = false;
+    }
+  }
+
+  #setDetail(d: EpisodeDetail | null) {
+    this.detail = d;
+    this.chapters = d ? sortedByStart(d.chapters) : [];
+    this.segments = d ? sortedByStart(d.segments) : [];
+  }
+
+  // ---- the clock --------------------------------------------------------------
+
+  #clamp(pos: number) {
+    const d = this.duration;
+    const p = Math.max(0, pos);
+    return d > 0 ? Math.min(p, d) : p;
+  }
+
+  #setAnchor(pos: number) {
+    this.#anchorPos = Number.isFinite(pos) ? pos : 0;
+    this.#anchorT = performance.now();
+    this.position = this.#clamp(this.#anchorPos);
+    this.#syncLoop();
+  }
+
+  #syncLoop() {
+    const want = this.status === 'playing';
+    if (want && !this.#ticking) {
+      this.#ticking = true;
+      this.#raf = requestAnimationFrame(this.#tick);
+    } else if (!want && this.#ticking) {
+      this.#ticking = false;
+      cancelAnimationFrame(this.#raf);
+    }
+  }
+
+  #tick = (now: number) => {
+    if (!this.#ticking) return;
+    if (this.status !== 'playing') {
+      this.#ticking = false;
+      return;
+    }
+    // rAF's timestamp is the frame start; performance.now() is the same clock.
+    const elapsed = Math.max(0, Math.max(now, performance.now()) - this.#anchorT) / 1000;
+    this.position = this.#clamp(this.#anchorPos + elapsed);
+    this.#raf = requestAnimationFrame(this.#tick);
+  };
+
+  // ---- outgoing ---------------------------------------------------------------
+
+  /** Open an episode from a list: load + autoplay, or resume if it is already loaded. */
+  async open(episodeId: number) {
+    if (this.episodeId === episodeId && this.status !== 'idle') {
+      if (!this.playing) await this.play();
+      return;
+    }
+    if (this.#detailFor !== episodeId) {
+      this.#setDetail(null);
+      void this.#loadDetail(episodeId);
+    }
+    try {
+      const snap = await api.playerLoad(episodeId, true);
+      this.#applySnapshot(snap);
+    } catch (e) {
+      errors.report(e, 'Could not play the episode');
+      // Show what is really loaded (if anything), not the episode that failed.
+      if (this.episodeId !== episodeId) {
+        this.#detailFor = null;
+        this.#setDetail(null);
+        this.detailLoading = false;
+        if (this.episodeId != null) void this.#loadDetail(this.episodeId);
+      }
+    }
+  }
+
+  async play() {
+    try {
+      await api.playerPlay();
+    } catch (e) {
+      errors.report(e, 'Could not play');
+    }
+  }
+
+  async toggle() {
+    if (this.episodeId == null) return;
+    try {
+      await api.playerToggle();
+    } catch (e) {
+      errors.report(e, 'Could not toggle playback');
+    }
+  }
+
+  async seek(seconds: number) {
+    if (this.episodeId == null || !Number.isFinite(seconds)) return;
+    const target = this.#clamp(seconds);
+    this.#optimistic(target);
+    try {
+      await api.playerSeek(target);
+    } catch (e) {
+      this.#pendingSeek = null;
+      errors.report(e, 'Could not seek');
+    }
+  }
+
+  async skip(delta: number) {
+    if (this.episodeId == null) return;
+    this.#optimistic(this.#clamp(this.position + delta));
+    try {
+      await api.playerSkip(delta);
+    } catch (e) {
+      this.#pendingSeek = null;
+      errors.report(e, 'Could not skip');
+    }
+  }
+
+  #optimistic(target: number) {
+    this.jumpCount++;
+    this.#pendingSeek = { target, until: performance.now() + STALE_WINDOW_MS };
+    this.#setAnchor(target);
+  }
+}
+
+export const player = new Player();

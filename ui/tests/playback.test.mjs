@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import { DETAILS } from './support/fixture.js';
+import {
+  eventually,
+  fakeArgs,
+  launchBrowser,
+  openApp,
+  openDemoEpisode,
+  seconds,
+  sleep,
+  startServer,
+  unexpectedProblems,
+} from './support/harness.mjs';
+
+const detail = DETAILS[1];
+
+let server;
+let browser;
+let ctx;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+afterEach(async () => {
+  if (ctx) {
+    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
+    await ctx.context.close();
+    ctx = null;
+  }
+});
+
+const label = (page) => page.locator('[data-testid="play-pause"]').getAttribute('aria-label');
+
+/** Index of the element carrying aria-current="true" among `selector`, or -1. */
+const currentIndex = (page, selector) =>
+  page.locator(selector).evaluateAll((els) => els.findIndex((e) => e.getAttribute('aria-current') === 'true'));
+
+async function pause(page) {
+  if ((await label(page)) === 'Pause') await page.locator('[data-testid="play-pause"]').click();
+  await eventually(async () => (await label(page)) === 'Play', 'paused');
+}
+
+test('position advances while playing, in step with the backend', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'playing');
+  const read = () =>
+    page.evaluate(() => ({
+      pos: Number(document.querySelector('[data-testid="position"]').getAttribute('data-seconds')),
+      now: performance.now(),
+    }));
+  const a = await read();
+  await sleep(1200);
+  const b = await read();
+  const rate = (b.pos - a.pos) / ((b.now - a.now) / 1000);
+  assert.ok(rate > 0.85 && rate < 1.15, `position moves at real time (rate ${rate.toFixed(3)})`);
+  const fakePos = await page.evaluate(() => window.__fake.position());
+  assert.ok(Math.abs((await seconds(page)) - fakePos) < 0.5, 'UI position tracks the backend');
+  // the text agrees with data-seconds
+  const text = await page.locator('[data-testid="position"]').innerText();
+  assert.match(text, /^0:0\d$/);
+  // the seek bar follows too
+  const seek = Number(await page.locator('[data-testid="seek"]').inputValue());
+  assert.ok(Math.abs(seek - (await seconds(page))) < 0.5, `seek bar ${seek}`);
+});
+
+test('between position events the position is interpolated smoothly', async () => {
+  // The fake emits a position event only once per second.
+  ctx = await openApp(browser, server.url, { fake: { tickMs: 1000 } });
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'playing');
+  const samples = [];
+  for (let i = 0; i < 10; i++) {
+    samples.push(await seconds(page));
+    await sleep(90);
+  }
+  const distinct = new Set(samples).size;
+  assert.ok(distinct >= 7, `expected a smoothly moving clock, got ${samples.join(', ')}`);
+  for (let i = 1; i < samples.length; i++) assert.ok(samples[i] >= samples[i - 1] - 0.05, 'monotonic');
+});
+
+test('pausing stops the clock; Space toggles play/pause', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'playing');
+
+  await page.keyboard.press('Space');
+  await eventually(async () => (await label(page)) === 'Play', 'Play label after Space');
+  const a = await seconds(page);
+  await sleep(500);
+  assert.equal(await seconds(page), a, 'clock stopped while paused');
+
+  await page.keyboard.press('Space');
+  await eventually(async () => (await label(page)) === 'Pause', 'Pause label after second Space');
+  await eventually(async () => (await seconds(page)) > a + 0.2, 'clock running again');
+  assert.equal((await fakeArgs(page, 'player_toggle')).length, 2);
+});
+
+test('Space after clicking a chapter toggles playback instead of re-clicking it', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await page.locator('[data-testid="chapter"]').nth(2).click();
+  await eventually(async () => (await fakeArgs(page, 'player_seek')).length === 1, 'seek');
+  await page.keyboard.press('Space');
+  await eventually(async () => (await fakeArgs(page, 'player_toggle')).length === 1, 'toggle');
+  await sleep(150);
+  assert.equal((await fakeArgs(page, 'player_seek')).length, 1, 'no second seek');
+});
+
+test('Space inside the seek bar does not toggle', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await page.locator('[data-testid="seek"]').focus();
+  await page.keyboard.press('Space');
+  await sleep(200);
+  assert.equal((await fakeArgs(page, 'player_toggle')).length, 0);
+});
+
+test('arrow keys skip -15 / +30 seconds', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await pause(page);
+  await page.keyboard.press('ArrowRight');
+  await eventually(async () => (await fakeArgs(page, 'player_skip')).length === 1, 'skip +30');
+  const p1 = await seconds(page);
+  await page.keyboard.press('ArrowLeft');
+  await eventually(async () => (await fakeArgs(page, 'player_skip')).length === 2, 'skip -15');
+  assert.deepEqual(await fakeArgs(page, 'player_skip'), [{ delta: 30 }, { delta: -15 }]);
+  await eventually(async () => Math.abs((await seconds(page)) - (p1 - 15)) < 0.3, 'position moved back 15 s');
+  assert.ok(p1 >= 30 && p1 < 32, `after +30: ${p1}`);
+  // and the on-screen buttons do the same
+  await page.locator('[data-testid="skip-forward"]').click();
+  await page.locator('[data-testid="skip-back"]').click();
+  await eventually(async () => (await fakeArgs(page, 'player_skip')).length === 4, 'button skips');
+  assert.deepEqual((await fakeArgs(page, 'player_skip')).slice(2), [{ delta: 30 }, { delta: -15 }]);
+});
+
+test('clicking a chapter seeks to its start and the highlight follows', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await pause(page);
+  assert.equal(await currentIndex(page, '[data-testid="chapter"]'), 0);
+
+  for (const i of [2, 1, 3]) {
+    const ch = page.locator('[data-testid="chapter"]').nth(i);
+    await ch.click();
+    const start = detail.chapters[i].start;
+    await eventually(async () => (await fakeArgs(page, 'player_seek')).at(-1)?.seconds === start, `seek to ${start}`);
+    await eventually(async () => (await currentIndex(page, '[data-testid="chapter"]')) === i, `chapter ${i} current`);
+    assert.equal(await ch.getAttribute('aria-current'), 'true');
+    const others = await page
+      .locator('[data-testid="chapter"]')
+      .evaluateAll((els) => els.filter((e) => e.getAttribute('aria-current') === 'true').length);
+    assert.equal(others, 1, 'exactly one current chapter');
+    assert.equal(await page.locator('[data-testid="current-chapter"]').innerText(), detail.chapters[i].title);
+    assert.ok(Math.abs((await seconds(page)) - start) < 0.3);
+  }
+});
+
+test('the active cue contains the position and is scrolled into view', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+
+  const check = async () => {
+    const t = await seconds(page);
+    const active = page.locator('[data-testid="transcript-segment"][aria-current="true"]');
+    if ((await active.count()) !== 1) return false;
+    const s = Number(await active.getAttribute('data-start'));
+    const e = Number(await active.getAttribute('data-end'));
+    return s <= t + 0.15 && t < e + 0.15;
+  };
+  await eventually(check, 'active cue contains position (start)');
+
+  // Jump near the end via the last chapter: the cue far down must scroll into view.
+  await page.locator('[data-testid="chapter"]').nth(3).click();
+  await eventually(check, 'active cue contains position (after jump)');
+  const inView = () =>
+    page.evaluate(() => {
+      const el = document.querySelector('[data-testid="transcript-segment"][aria-current="true"]');
+      const sc = el?.closest('.scroller');
+      if (!el || !sc) return false;
+      const a = sc.getBoundingClientRect();
+      const b = el.getBoundingClientRect();
+      return b.top >= a.top - 1 && b.bottom <= a.bottom + 1;
+    });
+  await eventually(inView, 'active cue visible in the transcript panel', 4000);
+  const scrolled = await page.evaluate(() => document.querySelector('.scroller').scrollTop);
+  assert.ok(scrolled > 100, `transcript scrolled (${scrolled}px)`);
+
+  // Exactly one active cue, and it is the one whose [start, end) holds the position.
+  await pause(page);
+  const t = await seconds(page);
+  const expected = detail.segments.findIndex((s) => s.start <= t && t < s.end);
+  assert.equal(await currentIndex(page, '[data-testid="transcript-segment"]'), expected);
+});
+
+test('the transcript does not scroll while the active cue is visible', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  // cue 1 → cue 2 at 5.2 s / 11 s: both are near the top and visible.
+  await page.locator('[data-testid="transcript-segment"]').nth(1).click();
+  await eventually(async () => (await currentIndex(page, '[data-testid="transcript-segment"]')) === 1, 'cue 1 active');
+  const before = await page.evaluate(() => document.querySelector('.scroller').scrollTop);
+  await eventually(async () => (await currentIndex(page, '[data-testid="transcript-segment"]')) === 2, 'cue 2 active', 8000);
+  await sleep(300);
+  assert.equal(await page.evaluate(() => document.querySelector('.scroller').scrollTop), before);
+});
+
+test('clicking a cue seeks to its start', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await pause(page);
+  const cue = page.locator('[data-testid="transcript-segment"]').nth(12);
+  await cue.scrollIntoViewIfNeeded();
+  await cue.click();
+  await eventually(
+    async () => (await fakeArgs(page, 'player_seek')).at(-1)?.seconds === detail.segments[12].start,
+    'seek to cue start',
+  );
+  await eventually(async () => (await cue.getAttribute('aria-current')) === 'true', 'clicked cue active');
+  assert.equal(await page.locator('[data-testid="current-chapter"]').innerText(), 'How chapters work');
+});
+
+test('dragging the seek bar commits player_seek on change', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await pause(page);
+  const seek = page.locator('[data-testid="seek"]');
+  assert.equal(await seek.getAttribute('step'), '0.1');
+  assert.equal(Number(await seek.getAttribute('max')), 132);
+
+  // A real pointer drag across the bar: the value follows the pointer, not the clock.
+  const box = await seek.boundingBox();
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + 8, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+  const during = Number(await seek.inputValue());
+  assert.ok(during > 60, `thumb follows the drag (${during})`);
+  assert.equal((await fakeArgs(page, 'player_seek')).length, 0, 'no seek until released');
+  await page.mouse.up();
+  await eventually(async () => (await fakeArgs(page, 'player_seek')).length === 1, 'seek on release');
+  const target = (await fakeArgs(page, 'player_seek'))[0].seconds;
+  assert.ok(Math.abs(target - during) < 3, `seeked to ${target}`);
+  await eventually(async () => Math.abs((await seconds(page)) - target) < 0.2, 'position at target');
+  const chapter = detail.chapters.findLast((c) => c.start <= target);
+  assert.equal(await page.locator('[data-testid="current-chapter"]').innerText(), chapter.title);
+
+  // keyboard on the focused range seeks too (and does not trigger the global skip)
+  await seek.focus();
+  await page.keyboard.press('ArrowRight');
+  await eventually(async () => (await fakeArgs(page, 'player_seek')).length === 2, 'keyboard seek');
+  assert.equal((await fakeArgs(page, 'player_skip')).length, 0);
+});
+
+test('while dragging during playback the thumb stays with the pointer', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'playing');
+  const seek = page.locator('[data-testid="seek"]');
+  const box = await seek.boundingBox();
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + 8, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
+  const v1 = Number(await seek.inputValue());
+  await sleep(700); // several position events and frames go by
+  const v2 = Number(await seek.inputValue());
+  assert.equal(v2, v1, 'thumb not moved by playback while held');
+  // the clock itself keeps running underneath
+  assert.ok((await seconds(page)) > 0.5);
+  await page.mouse.up();
+  await eventually(async () => (await fakeArgs(page, 'player_seek')).length === 1, 'seek on release');
+  await eventually(async () => Math.abs(Number(await seek.inputValue()) - v1) < 1.5, 'thumb continues from target');
+});
+
+test('in a gap between cues no cue is active, the chapter still is', async () => {
+  ctx = await openApp(browser, server.url);
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await pause(page);
+  await page.evaluate(() => window.__fake.jump(61.7)); // cues end at 61.5 and start again at 62
+  await eventually(async () => Math.abs((await seconds(page)) - 61.7) < 0.01, 'position 61.7');
+  await eventually(async () => (await currentIndex(page, '[data-testid="transcript-segment"]')) === -1, 'no active cue');
+  assert.equal(await currentIndex(page, '[data-testid="chapter"]'), 1);
+  await page.evaluate(() => window.__fake.jump(62));
+  await eventually(async () => (await currentIndex(page, '[data-testid="transcript-segment"]')) === 10, 'cue 10 at 62 s');
+  assert.equal(await currentIndex(page, '[data-testid="chapter"]'), 2);
+});
+
+test('on start-up an already loaded episode is shown where it was left', async () => {
+  ctx = await openApp(browser, server.url, { fake: { preload: { episodeId: 2 } } });
+  const { page } = ctx;
+  await eventually(async () => (await seconds(page)) === 1210, 'restored position 1210');
+  assert.equal(await label(page), 'Play');
+  assert.equal(await page.locator('[data-testid="position"]').innerText(), '20:10');
+  assert.equal(await page.locator('[data-testid="duration"]').innerText(), '1:02:05');
+  await eventually(async () => (await page.locator('[data-testid="current-chapter"]').innerText()) === 'The long middle', 'chapter');
+  assert.equal((await fakeArgs(page, 'player_load')).length, 0, 'no reload on start-up');
+  // play resumes from there
+  await page.locator('[data-testid="play-pause"]').click();
+  await eventually(async () => (await seconds(page)) > 1210.3, 'playing on from 1210');
+});
