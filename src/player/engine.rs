@@ -49,6 +49,10 @@ struct Track {
     base: f64,
     token: u64,
     ended_reported: bool,
+    /// The frame when playback last started or jumped; audio is "flowing" once the device has
+    /// taken frames past it (output start-up takes a while on some systems).
+    resumed_at: Option<(u64, Instant)>,
+    flowing: bool,
 }
 
 impl Track {
@@ -58,6 +62,29 @@ impl Track {
     fn playing(&self) -> bool {
         !self.shared.paused.load(Ordering::Acquire)
     }
+    /// Called every tick: notices the moment the device starts taking audio after a play/seek.
+    fn update_flowing(&mut self) {
+        if self.flowing || !self.playing() {
+            return;
+        }
+        if let (Some((from, since)), Some(now)) = (self.resumed_at, self.shared.played_frame()) {
+            if now > from {
+                self.flowing = true;
+                tracing::debug!("audio flowing {:?} after play/seek", since.elapsed());
+            }
+        }
+    }
+
+    /// Marks a play or a jump: the position holds still until the device takes new audio.
+    fn mark_resumed(&mut self) {
+        let frame = self
+            .shared
+            .played_frame()
+            .unwrap_or((self.base * self.rate()).round() as u64);
+        self.resumed_at = Some((frame, Instant::now()));
+        self.flowing = false;
+    }
+
     fn position(&self) -> f64 {
         let heard = match self.shared.played_frame() {
             Some(frame) => {
@@ -105,15 +132,24 @@ impl Engine {
             }
             self.decode_ahead();
             self.check_end();
-            if last_tick.elapsed() >= TICK {
-                last_tick = Instant::now();
-                if let Some(t) = self.track.as_ref().filter(|t| t.playing()) {
-                    self.emit(PlayerEvent::Position {
-                        position: t.position(),
-                        playing: true,
-                        at: Instant::now(),
-                    });
+            let mut tick = None;
+            if let Some(t) = self.track.as_mut() {
+                let was = t.flowing;
+                t.update_flowing();
+                // Tell the UI at once when audio starts to flow, then every tick.
+                if last_tick.elapsed() >= TICK || (t.flowing && !was) {
+                    last_tick = Instant::now();
+                    if t.playing() {
+                        tick = Some(PlayerEvent::Position {
+                            position: t.position(),
+                            playing: t.flowing,
+                            at: Instant::now(),
+                        });
+                    }
                 }
+            }
+            if let Some(e) = tick {
+                self.emit(e);
             }
         }
         if let Some(t) = self.track.take() {
@@ -197,6 +233,8 @@ impl Engine {
             base: start,
             token,
             ended_reported: false,
+            resumed_at: None,
+            flowing: false,
         });
         self.emit(PlayerEvent::Loaded {
             token,
@@ -277,6 +315,7 @@ impl Engine {
         t.eof_sent = false;
         t.ended_reported = false;
         t.shared.store_base(target, t.decoder.sample_rate);
+        t.mark_resumed();
         let token = t.token;
         match result {
             Ok(_) => self.emit(PlayerEvent::Seeked { position: target }),

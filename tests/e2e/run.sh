@@ -7,6 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 app="${1:?usage: run.sh /abs/path/to/earshot}"
 driver="${TAURI_DRIVER:-tauri-driver}"
+command -v "$driver" >/dev/null || { echo "tauri-driver not found (set TAURI_DRIVER or run scripts/test.sh)" >&2; exit 1; }
 artifacts="${EARSHOT_ARTIFACTS:-$repo/test-artifacts}"
 mkdir -p "$artifacts"
 

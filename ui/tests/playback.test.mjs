@@ -77,6 +77,8 @@ test('between position events the position is interpolated smoothly', async () =
   const { page } = ctx;
   await openDemoEpisode(page);
   await eventually(async () => (await label(page)) === 'Pause', 'playing');
+  // The clock holds still until the backend says audio flows (first position event).
+  await eventually(async () => (await seconds(page)) > 0.5, 'first position event');
   const samples = [];
   for (let i = 0; i < 10; i++) {
     samples.push(await seconds(page));
@@ -85,6 +87,30 @@ test('between position events the position is interpolated smoothly', async () =
   const distinct = new Set(samples).size;
   assert.ok(distinct >= 7, `expected a smoothly moving clock, got ${samples.join(', ')}`);
   for (let i = 1; i < samples.length; i++) assert.ok(samples[i] >= samples[i - 1] - 0.05, 'monotonic');
+});
+
+test('the clock holds still until the output starts taking audio', async () => {
+  // A real device can take a second to start; the UI must not run ahead and jump back.
+  ctx = await openApp(browser, server.url, { fake: { tickMs: 100, startupMs: 900 } });
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'the button says Pause at once');
+  const early = [];
+  for (let i = 0; i < 5; i++) {
+    early.push(await seconds(page));
+    await sleep(80);
+  }
+  assert.ok(early.every((s) => s === early[0]), `held still during start-up: ${early.join(', ')}`);
+  await eventually(async () => (await seconds(page)) > early[0] + 0.3, 'moving once audio flows');
+});
+
+test('a load reply that arrives after the state events does not undo them', async () => {
+  ctx = await openApp(browser, server.url, { fake: { loadReplyDelayMs: 150 } });
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await sleep(400);
+  assert.equal(await label(page), 'Pause', 'still playing after the late reply');
+  await eventually(async () => (await seconds(page)) > 0.3, 'the clock runs');
 });
 
 test('pausing stops the clock; Space toggles play/pause', async () => {

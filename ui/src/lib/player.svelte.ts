@@ -58,6 +58,10 @@ class Player {
   #pendingSeek: { target: number; until: number } | null = null;
   #detailFor: number | null = null;
   #started = false;
+  /** State events received so far (to tell a stale command reply from a fresh one). */
+  #stateEvents = 0;
+  /** Whether the last position event said audio is flowing; the clock only runs then. */
+  #flowing = false;
 
   /** Subscribe to the event stream, then fetch the current snapshot. */
   async start() {
@@ -80,6 +84,7 @@ class Player {
   #onEvent(e: PlayerEvent) {
     switch (e.type) {
       case 'state':
+        this.#stateEvents++;
         this.#pendingSeek = null;
         this.#applySnapshot(e.snapshot);
         break;
@@ -89,9 +94,9 @@ class Player {
           if (performance.now() > p.until) this.#pendingSeek = null;
           else if (Math.abs(e.position - p.target) > STALE_TOLERANCE_SECS) break;
         }
-        // The position event is the freshest word on whether audio is running.
-        if (e.playing && this.status !== 'playing' && this.status !== 'idle') this.status = 'playing';
-        else if (!e.playing && this.status === 'playing') this.status = 'paused';
+        // `playing` says whether audio is reaching the device (the position advances); the
+        // status (and the Play/Pause button) comes from `state` events alone.
+        this.#flowing = e.playing;
         this.#setAnchor(e.position);
         break;
       }
@@ -102,6 +107,9 @@ class Player {
   }
 
   #applySnapshot(s: PlayerSnapshot) {
+    // A state change (play, pause, seek, load) holds the clock still until a position event
+    // says audio is flowing again: the output may take a moment to start.
+    this.#flowing = false;
     if (s.episodeId !== this.episodeId) {
       this.episodeId = s.episodeId;
       if (s.episodeId == null) this.#setDetail(null);
@@ -153,7 +161,7 @@ class Player {
   }
 
   #syncLoop() {
-    const want = this.status === 'playing';
+    const want = this.status === 'playing' && this.#flowing;
     if (want && !this.#ticking) {
       this.#ticking = true;
       this.#raf = requestAnimationFrame(this.#tick);
@@ -165,7 +173,7 @@ class Player {
 
   #tick = (now: number) => {
     if (!this.#ticking) return;
-    if (this.status !== 'playing') {
+    if (this.status !== 'playing' || !this.#flowing) {
       this.#ticking = false;
       return;
     }
@@ -188,8 +196,11 @@ class Player {
       void this.#loadDetail(episodeId);
     }
     try {
+      const seen = this.#stateEvents;
       const snap = await api.playerLoad(episodeId, true);
-      this.#applySnapshot(snap);
+      // Events and command replies travel separately: a state event that overtook this reply
+      // is newer than the snapshot in it.
+      if (this.#stateEvents === seen) this.#applySnapshot(snap);
     } catch (e) {
       errors.report(e, 'Could not play the episode');
       // Show what is really loaded (if anything), not the episode that failed.
@@ -244,6 +255,7 @@ class Player {
 
   #optimistic(target: number) {
     this.jumpCount++;
+    this.#flowing = false;
     this.#pendingSeek = { target, until: performance.now() + STALE_WINDOW_MS };
     this.#setAnchor(target);
   }

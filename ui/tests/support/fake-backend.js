@@ -9,7 +9,8 @@
 import { mockIPC, mockWindows } from '/__tauri_api__/mocks.js';
 import { DETAILS, EPISODES, PODCASTS } from './fixture.js';
 
-const cfg = { tickMs: 200, failLibrary: false, ...(window.__FAKE_CONFIG__ || {}) };
+// startupMs: like a real output device, audio starts flowing this long after a play or seek.
+const cfg = { tickMs: 200, failLibrary: false, startupMs: 0, ...(window.__FAKE_CONFIG__ || {}) };
 
 const st = {
   episodeId: null,
@@ -36,9 +37,11 @@ let eventsEnabled = true;
 const now = () => performance.now();
 const clamp = (p) => Math.max(0, st.duration != null ? Math.min(p, st.duration) : p);
 
+const flowing = () => now() >= st.baseT + cfg.startupMs;
+
 function position() {
-  if (st.status !== 'playing') return st.base;
-  return clamp(st.base + (now() - st.baseT) / 1000);
+  if (st.status !== 'playing' || !flowing()) return st.base;
+  return clamp(st.base + (now() - st.baseT - cfg.startupMs) / 1000);
 }
 
 function setPosition(p) {
@@ -86,7 +89,7 @@ setInterval(() => {
     emit(stateEvent());
     return;
   }
-  emit({ type: 'position', position: p, playing: true });
+  emit({ type: 'position', position: p, playing: flowing() });
 }, cfg.tickMs);
 
 const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
@@ -126,9 +129,12 @@ function handle(cmd, args) {
       const saved = progress.get(ep.id) ?? 0;
       setPosition(ep.played || saved >= ep.durationSecs ? 0 : saved);
       emitSoon(stateEvent());
+      const reply = { ...snapshot(), status: 'loading' };
       st.status = args.autoplay ? 'playing' : 'paused';
       st.baseT = now();
       emitSoon(stateEvent);
+      // Like the real bridge, the reply (taken while loading) can arrive after the events.
+      if (cfg.loadReplyDelayMs) return new Promise((r) => setTimeout(() => r(reply), cfg.loadReplyDelayMs));
       return snapshot();
     }
     case 'player_play':
