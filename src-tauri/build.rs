@@ -3,6 +3,13 @@ fn main() {
     // capability file grants exactly these and nothing else.
     let manifest = tauri_build::AppManifest::new().commands(&[
         "library_podcasts",
+        "feed_subscribe",
+        "feed_unsubscribe",
+        "feed_refresh",
+        "opml_import",
+        "opml_export",
+        "open_external",
+        "episode_mark_seen",
         "library_episodes",
         "episode_detail",
         "player_snapshot",

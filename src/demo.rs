@@ -128,6 +128,23 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
     library.add_podcast(&podcast, &episodes)
 }
 
+const INSTALLED_KEY: &str = "demo_installed";
+
+/// Installs the demo on a library's first launch. Once the listener has unsubscribed from it,
+/// it stays gone (`None`); otherwise its audio is restored if missing.
+pub fn install_on_first_launch(
+    library: &mut Library,
+    data_dir: &Path,
+) -> Result<Option<PodcastId>> {
+    let present = library.podcast_by_feed(DEMO_FEED)?.is_some();
+    if !present && library.state(INSTALLED_KEY)?.is_some() {
+        return Ok(None);
+    }
+    let id = install(library, data_dir)?;
+    library.set_state(INSTALLED_KEY, "1")?;
+    Ok(Some(id))
+}
+
 /// Writes through a temporary file and a rename, so a crash never leaves a half file.
 pub fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
     let dir = dest

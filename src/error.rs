@@ -22,6 +22,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Audio(#[from] crate::player::AudioError),
+    /// A feed could not be fetched or read; the message names the feed and the cause.
+    #[error("{0}")]
+    Feed(String),
 }
 
 impl Error {
@@ -45,6 +48,7 @@ impl Error {
             Error::Db(_) | Error::Migration(_) => "database",
             Error::NotFound(_) => "not_found",
             Error::Audio(_) => "audio",
+            Error::Feed(_) => "feed",
         }
     }
 }

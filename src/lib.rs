@@ -5,13 +5,20 @@
 //! - [`chapters`], [`transcript`]: parsing and position lookups.
 //! - [`session`]: the library and the player joined up, as the app and tests use them.
 //! - [`demo`]: the demo podcast embedded in the binary.
+//! - [`fetch`], [`subscriptions`], [`opml`]: feeds over HTTP, refresh, import and export.
 
 pub mod chapters;
 pub mod demo;
 pub mod error;
+pub mod feed;
+pub mod feedgen;
+pub mod fetch;
 pub mod library;
+pub mod opml;
 pub mod player;
 pub mod session;
+pub mod shownotes;
+pub mod subscriptions;
 pub mod timefmt;
 pub mod transcript;
 

@@ -45,7 +45,7 @@ struct State {
 }
 
 struct Inner {
-    library: Mutex<Library>,
+    library: Arc<Mutex<Library>>,
     data_dir: PathBuf,
     player: PlayerHandle,
     state: Mutex<State>,
@@ -69,7 +69,7 @@ impl Session {
         let (events_tx, events_rx) = crossbeam_channel::unbounded();
         let player = player::spawn(output, events_tx);
         let inner = Arc::new(Inner {
-            library: Mutex::new(library),
+            library: Arc::new(Mutex::new(library)),
             data_dir,
             player,
             state: Mutex::new(State {
@@ -91,6 +91,11 @@ impl Session {
             .spawn(move || pump_events(pump, events_rx))
             .expect("spawn event thread");
         Self { inner }
+    }
+
+    /// The shared library, for work that runs beside the player (subscriptions, refresh).
+    pub fn library_handle(&self) -> Arc<Mutex<Library>> {
+        self.inner.library.clone()
     }
 
     pub fn library(&self) -> MutexGuard<'_, Library> {
@@ -194,6 +199,22 @@ impl Session {
     /// Writes the current position now (used on quit and before switching episodes).
     pub fn save_now(&self) {
         save(&self.inner, &mut self.state());
+    }
+
+    /// Unloads the current episode (saving its place first).
+    pub fn stop(&self) {
+        self.save_now();
+        self.state().snapshot.episode_id = None;
+        self.inner.player.send(PlayerCommand::Stop);
+    }
+
+    /// The podcast of the loaded episode, if any.
+    pub fn current_podcast(&self) -> Option<crate::library::PodcastId> {
+        let episode = self.snapshot().episode_id?;
+        self.library()
+            .episode(episode)
+            .ok()
+            .map(|m| m.summary.podcast_id)
     }
 
     /// Saves progress and stops the player thread. Call on quit.

@@ -3,9 +3,12 @@
 use earshot::chapters::Chapter;
 use earshot::library::{EpisodeId, EpisodeSummary, PodcastId, PodcastSummary};
 use earshot::session::{PlayerSnapshot, Session};
+use earshot::subscriptions::{ImportReport, RefreshReport, Subscriptions};
 use earshot::transcript::Segment;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Emitter, Manager, State};
+
+use crate::LIBRARY_EVENT;
 
 /// The error shape the UI receives: `{ kind, message }`.
 #[derive(Debug, Serialize)]
@@ -32,11 +35,167 @@ pub struct EpisodeDetail {
     podcast_title: String,
     chapters: Vec<Chapter>,
     segments: Vec<Segment>,
+    /// Sanitized HTML, time stamps turned into seek links.
+    show_notes_html: Option<String>,
+    link: Option<String>,
+}
+
+/// The `library` event stream.
+#[derive(Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum LibraryEvent {
+    Refresh { done: usize, total: usize },
+    Changed,
+}
+
+fn emit_library<R: tauri::Runtime>(app: &AppHandle<R>, e: LibraryEvent) {
+    if let Err(err) = app.emit(LIBRARY_EVENT, e) {
+        tracing::warn!("could not send a library event: {err}");
+    }
 }
 
 #[tauri::command]
 fn library_podcasts(s: State<'_, Session>) -> Res<Vec<PodcastSummary>> {
-    Ok(s.library().podcasts()?)
+    let mut podcasts = s.library().podcasts()?;
+    for p in &mut podcasts {
+        if p.has_artwork {
+            // Served by the `artwork` protocol (see lib.rs); the refresh time busts caches.
+            p.artwork = Some(format!(
+                "artwork://localhost/{}?v={}",
+                p.id.0,
+                p.refreshed_at.unwrap_or(0)
+            ));
+        }
+    }
+    Ok(podcasts)
+}
+
+#[tauri::command]
+async fn feed_subscribe<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    subs: State<'_, Subscriptions>,
+    url: String,
+) -> Res<PodcastSummary> {
+    let id = subs.subscribe(&url).await?;
+    emit_library(&app, LibraryEvent::Changed);
+    let session = app.state::<Session>();
+    let found = library_podcasts(session)?.into_iter().find(|p| p.id == id);
+    found.ok_or_else(|| earshot::Error::NotFound(format!("podcast {}", id.0)).into())
+}
+
+#[tauri::command]
+fn feed_unsubscribe<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    subs: State<'_, Subscriptions>,
+    session: State<'_, Session>,
+    podcast_id: i64,
+) -> Res<()> {
+    // Unsubscribing from what is playing stops it first.
+    if session.current_podcast() == Some(PodcastId(podcast_id)) {
+        session.stop();
+    }
+    subs.unsubscribe(PodcastId(podcast_id))?;
+    emit_library(&app, LibraryEvent::Changed);
+    Ok(())
+}
+
+#[tauri::command]
+async fn feed_refresh<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    subs: State<'_, Subscriptions>,
+    podcast_id: Option<i64>,
+) -> Res<Vec<RefreshReport>> {
+    let reports = match podcast_id {
+        Some(id) => {
+            emit_library(&app, LibraryEvent::Refresh { done: 0, total: 1 });
+            let r = vec![subs.refresh(PodcastId(id)).await?];
+            emit_library(&app, LibraryEvent::Refresh { done: 1, total: 1 });
+            r
+        }
+        None => {
+            let progress_app = app.clone();
+            subs.refresh_all(move |done, total| {
+                emit_library(&progress_app, LibraryEvent::Refresh { done, total })
+            })
+            .await?
+        }
+    };
+    emit_library(&app, LibraryEvent::Changed);
+    Ok(reports)
+}
+
+#[tauri::command]
+async fn opml_import<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    subs: State<'_, Subscriptions>,
+    text: String,
+) -> Res<ImportReport> {
+    let progress_app = app.clone();
+    let report = subs
+        .import_opml(&text, move |done, total| {
+            emit_library(&progress_app, LibraryEvent::Refresh { done, total })
+        })
+        .await?;
+    emit_library(&app, LibraryEvent::Changed);
+    Ok(report)
+}
+
+#[derive(Serialize)]
+pub struct Exported {
+    path: String,
+    count: usize,
+}
+
+#[tauri::command]
+fn opml_export<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    subs: State<'_, Subscriptions>,
+) -> Res<Exported> {
+    let (doc, count) = subs.export_opml()?;
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| IpcError {
+            kind: "io",
+            message: format!("cannot find a folder to save to: {e}"),
+        })?;
+    let path = dir.join("earshot-subscriptions.opml");
+    earshot::demo::write_atomically(&path, doc.as_bytes())?;
+    Ok(Exported {
+        path: path.display().to_string(),
+        count,
+    })
+}
+
+/// Opens a link from show notes in the system browser (never in the app window).
+#[tauri::command]
+fn open_external(url: String) -> Res<()> {
+    let parsed = url::Url::parse(&url).map_err(|e| IpcError {
+        kind: "bad_url",
+        message: format!("{url} is not a link: {e}"),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
+        return Err(IpcError {
+            kind: "bad_url",
+            message: format!("Earshot only opens web and mail links, not {url}"),
+        });
+    }
+    open::that_detached(parsed.as_str()).map_err(|e| IpcError {
+        kind: "io",
+        message: format!("could not open the browser for {url}: {e}"),
+    })
+}
+
+#[tauri::command]
+fn episode_mark_seen<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    s: State<'_, Session>,
+    episode_id: i64,
+) -> Res<()> {
+    s.library().mark_seen(EpisodeId(episode_id))?;
+    emit_library(&app, LibraryEvent::Changed);
+    Ok(())
 }
 
 #[tauri::command]
@@ -49,11 +208,19 @@ fn episode_detail(s: State<'_, Session>, episode_id: i64) -> Res<EpisodeDetail> 
     let lib = s.library();
     let id = EpisodeId(episode_id);
     let media = lib.episode(id)?;
+    let base = media.link.as_deref().and_then(|l| url::Url::parse(l).ok());
+    let duration = media.summary.duration_secs;
+    let show_notes_html = media
+        .show_notes_html
+        .as_deref()
+        .map(|html| earshot::shownotes::render_show_notes(html, base.as_ref(), duration));
     Ok(EpisodeDetail {
         episode: media.summary,
         podcast_title: media.podcast_title,
         chapters: lib.chapters(id)?.into_iter().filter(|c| c.toc).collect(),
         segments: lib.segments(id)?,
+        show_notes_html,
+        link: media.link,
     })
 }
 
@@ -96,6 +263,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
 {
     tauri::generate_handler![
         library_podcasts,
+        feed_subscribe,
+        feed_unsubscribe,
+        feed_refresh,
+        opml_import,
+        opml_export,
+        open_external,
+        episode_mark_seen,
         library_episodes,
         episode_detail,
         player_snapshot,

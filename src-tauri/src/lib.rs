@@ -5,13 +5,17 @@ mod commands;
 
 use std::path::PathBuf;
 
+use earshot::fetch::Http;
 use earshot::library::Library;
 use earshot::player::RodioOutput;
 use earshot::session::Session;
+use earshot::subscriptions::Subscriptions;
 use tauri::{Emitter, Manager, RunEvent};
 
-/// The one event stream the UI listens to.
+/// The player's event stream (position, state, errors).
 pub const PLAYER_EVENT: &str = "player";
+/// The library's event stream (refresh progress, changes).
+pub const LIBRARY_EVENT: &str = "library";
 
 /// Where the library and downloaded audio live. `EARSHOT_DATA_DIR` overrides (tests use it).
 fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, String> {
@@ -26,7 +30,7 @@ fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, String> {
 fn open_session(app: &tauri::AppHandle) -> Result<Session, String> {
     let dir = data_dir(app)?;
     let mut library = Library::open(&dir.join("library.sqlite3")).map_err(|e| e.to_string())?;
-    earshot::demo::install(&mut library, &dir).map_err(|e| e.to_string())?;
+    earshot::demo::install_on_first_launch(&mut library, &dir).map_err(|e| e.to_string())?;
     let emitter = app.clone();
     let session = Session::start(
         library,
@@ -44,6 +48,41 @@ fn open_session(app: &tauri::AppHandle) -> Result<Session, String> {
     Ok(session)
 }
 
+/// Serves stored podcast artwork to the page as `artwork://localhost/<podcast id>`: the page's
+/// CSP allows no remote images, and no file paths are involved.
+fn artwork_response<R: tauri::Runtime>(
+    ctx: tauri::UriSchemeContext<'_, R>,
+    request: tauri::http::Request<Vec<u8>>,
+) -> tauri::http::Response<Vec<u8>> {
+    let not_found = || {
+        tauri::http::Response::builder()
+            .status(404)
+            .body(Vec::new())
+            .expect("static response")
+    };
+    let Some(id) = request
+        .uri()
+        .path()
+        .trim_start_matches('/')
+        .parse::<i64>()
+        .ok()
+    else {
+        return not_found();
+    };
+    let Some(session) = ctx.app_handle().try_state::<Session>() else {
+        return not_found();
+    };
+    let art = session.library().artwork(earshot::library::PodcastId(id));
+    match art {
+        Ok(Some((mime, bytes))) => tauri::http::Response::builder()
+            .header("Content-Type", mime)
+            .header("Cache-Control", "max-age=3600")
+            .body(bytes)
+            .unwrap_or_else(|_| not_found()),
+        _ => not_found(),
+    }
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -54,12 +93,15 @@ pub fn run() {
         .init();
 
     let app = tauri::Builder::default()
+        .register_uri_scheme_protocol("artwork", artwork_response)
         .setup(|app| {
             let session = open_session(app.handle()).map_err(|e| {
                 tracing::error!("Earshot cannot open its library: {e}");
                 e
             })?;
+            let subscriptions = Subscriptions::new(Http::new(), session.library_handle());
             app.manage(session);
+            app.manage(subscriptions);
             Ok(())
         })
         .invoke_handler(commands::handler())

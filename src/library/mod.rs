@@ -2,7 +2,10 @@
 //! stored in SQLite (WAL, versioned migrations). A `Library` value owns its connection; nothing
 //! here is global, so tests each use their own in-memory or temporary database.
 
+mod feeds;
 mod schema;
+
+pub use feeds::{FeedState, StoreOutcome};
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -30,6 +33,15 @@ pub struct PodcastSummary {
     pub author: Option<String>,
     pub description: Option<String>,
     pub episode_count: i64,
+    pub feed_url: String,
+    /// A URL the UI may load as-is (set by the app layer), or none.
+    pub artwork: Option<String>,
+    /// Whether artwork is stored for it (see `Library::artwork`).
+    #[serde(skip)]
+    pub has_artwork: bool,
+    pub new_count: i64,
+    pub refreshed_at: Option<i64>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,6 +54,7 @@ pub struct EpisodeSummary {
     pub duration_secs: Option<f64>,
     pub position_secs: f64,
     pub played: bool,
+    pub is_new: bool,
 }
 
 /// What a caller supplies to add a podcast.
@@ -76,13 +89,16 @@ pub struct EpisodeMedia {
     pub podcast_title: String,
     pub local_file: Option<String>,
     pub enclosure_url: Option<String>,
+    /// Raw show notes from the feed (sanitize before display: `shownotes::render_show_notes`).
+    pub show_notes_html: Option<String>,
+    pub link: Option<String>,
 }
 
 pub struct Library {
     conn: Connection,
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -165,7 +181,10 @@ impl Library {
     pub fn podcasts(&self) -> Result<Vec<PodcastSummary>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.id, p.title, p.author, p.description,
-                    (SELECT count(*) FROM episodes e WHERE e.podcast_id = p.id)
+                    (SELECT count(*) FROM episodes e WHERE e.podcast_id = p.id),
+                    p.feed_url, EXISTS (SELECT 1 FROM artwork a WHERE a.podcast_id = p.id),
+                    (SELECT count(*) FROM episodes e WHERE e.podcast_id = p.id AND e.is_new),
+                    p.refreshed_at, p.last_error
              FROM podcasts p ORDER BY p.title COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -175,6 +194,12 @@ impl Library {
                 author: r.get(2)?,
                 description: r.get(3)?,
                 episode_count: r.get(4)?,
+                feed_url: r.get(5)?,
+                artwork: None,
+                has_artwork: r.get(6)?,
+                new_count: r.get(7)?,
+                refreshed_at: r.get(8)?,
+                last_error: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -182,7 +207,7 @@ impl Library {
 
     const EPISODE_COLUMNS: &'static str =
         "e.id, e.podcast_id, e.title, e.published, e.duration_secs,
-        coalesce(pr.position_secs, 0), coalesce(pr.played, 0)";
+        coalesce(pr.position_secs, 0), coalesce(pr.played, 0), e.is_new";
 
     fn episode_row(r: &rusqlite::Row) -> rusqlite::Result<EpisodeSummary> {
         Ok(EpisodeSummary {
@@ -193,6 +218,7 @@ impl Library {
             duration_secs: r.get(4)?,
             position_secs: r.get(5)?,
             played: r.get(6)?,
+            is_new: r.get(7)?,
         })
     }
 
@@ -210,7 +236,7 @@ impl Library {
 
     pub fn episode(&self, id: EpisodeId) -> Result<EpisodeMedia> {
         let sql = format!(
-            "SELECT {}, p.title, e.local_file, e.enclosure_url FROM episodes e
+            "SELECT {}, p.title, e.local_file, e.enclosure_url, e.description, e.link FROM episodes e
              JOIN podcasts p ON p.id = e.podcast_id
              LEFT JOIN progress pr ON pr.episode_id = e.id WHERE e.id = ?1",
             Self::EPISODE_COLUMNS
@@ -219,9 +245,11 @@ impl Library {
             .query_row(&sql, [id.0], |r| {
                 Ok(EpisodeMedia {
                     summary: Self::episode_row(r)?,
-                    podcast_title: r.get(7)?,
-                    local_file: r.get(8)?,
-                    enclosure_url: r.get(9)?,
+                    podcast_title: r.get(8)?,
+                    local_file: r.get(9)?,
+                    enclosure_url: r.get(10)?,
+                    show_notes_html: r.get(11)?,
+                    link: r.get(12)?,
                 })
             })
             .optional()?

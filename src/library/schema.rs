@@ -4,8 +4,10 @@
 use rusqlite_migration::{Migrations, M};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        // 1: the foundation.
+        M::up(
+            r#"
 CREATE TABLE podcasts (
     id          INTEGER PRIMARY KEY,
     feed_url    TEXT NOT NULL UNIQUE,
@@ -62,7 +64,57 @@ CREATE TABLE app_state (
     value TEXT NOT NULL
 );
 "#,
-    )])
+        ),
+        // 2: subscriptions — feed validators, refresh state, show notes, new flags, Podcasting 2.0
+        // references, and a fingerprint per episode so unchanged items are skipped on refresh.
+        M::up(
+            r#"
+ALTER TABLE podcasts ADD COLUMN link TEXT;
+ALTER TABLE podcasts ADD COLUMN etag TEXT;
+ALTER TABLE podcasts ADD COLUMN last_modified TEXT;
+ALTER TABLE podcasts ADD COLUMN body_sha256 TEXT;
+ALTER TABLE podcasts ADD COLUMN refreshed_at INTEGER;
+ALTER TABLE podcasts ADD COLUMN last_error TEXT;
+ALTER TABLE episodes ADD COLUMN link TEXT;
+ALTER TABLE episodes ADD COLUMN artwork_url TEXT;
+ALTER TABLE episodes ADD COLUMN chapters_url TEXT;
+ALTER TABLE episodes ADD COLUMN is_new INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE episodes ADD COLUMN fingerprint INTEGER;
+CREATE INDEX episodes_by_enclosure ON episodes (podcast_id, enclosure_url);
+CREATE TABLE episode_transcripts (
+    episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+    idx        INTEGER NOT NULL,
+    url        TEXT NOT NULL,
+    mime       TEXT,
+    language   TEXT,
+    rel        TEXT,
+    PRIMARY KEY (episode_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE episode_persons (
+    episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+    idx        INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    role       TEXT,
+    grp        TEXT,
+    img        TEXT,
+    href       TEXT,
+    PRIMARY KEY (episode_id, idx)
+) WITHOUT ROWID;
+"#,
+        ),
+        // 3: podcast artwork, fetched once and served to the page from here (its CSP allows no
+        // remote images).
+        M::up(
+            r#"
+CREATE TABLE artwork (
+    podcast_id INTEGER PRIMARY KEY REFERENCES podcasts(id) ON DELETE CASCADE,
+    source_url TEXT NOT NULL,
+    mime       TEXT NOT NULL,
+    bytes      BLOB NOT NULL
+);
+"#,
+        ),
+    ])
 }
 
 #[cfg(test)]

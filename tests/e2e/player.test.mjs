@@ -3,8 +3,8 @@
 // chapter, pause, quit, relaunch and resume.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { Builder, By, until } from "selenium-webdriver";
 
 const APP = process.env.EARSHOT_APP;
@@ -24,6 +24,12 @@ async function launch() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** What the person sees: the whole X screen, after the window has painted. */
+async function screenshot(name) {
+  await sleep(400);
+  execFileSync("import", ["-window", "root", join(ARTIFACTS, name)]);
+}
 const $ = (d, testid) => d.findElement(By.css(`[data-testid="${testid}"]`));
 
 /** Position, active cue and active chapter read in one go, so they belong together. */
@@ -67,7 +73,7 @@ test("demo episode plays, transcript follows, chapters jump, progress survives a
   let paused;
   try {
     await d.wait(until.elementLocated(By.css('[data-testid="podcast"]')), 20_000);
-    await $(d, "podcast").click();
+    await d.findElement(By.xpath('//*[@data-testid="podcast"][contains(., "Earshot Demo")]')).click();
     await d.wait(until.elementLocated(By.css('[data-testid="episode"]')), 10_000);
     await $(d, "episode").click();
     await d.wait(until.elementLocated(By.css('[data-testid="transcript-segment"]')), 10_000);
@@ -97,7 +103,7 @@ test("demo episode plays, transcript follows, chapters jump, progress survives a
     const s = await assertCueFollows(d);
     assert.ok(s.position >= third && s.position < third + 3, `still playing from the chapter: ${s.position}`);
 
-    writeFileSync(join(ARTIFACTS, "e2e-player.png"), await d.takeScreenshot(), "base64");
+    await screenshot("e2e-player.png");
 
     await $(d, "play-pause").click();
     const p = await waitFor(d, "pause", (s) => s.label === "Play");
@@ -118,7 +124,7 @@ test("demo episode plays, transcript follows, chapters jump, progress survives a
     assert.ok(Math.abs(s.position - paused) <= 2, `restored ${s.position}, paused at ${paused}`);
     assert.equal(s.label, "Play", "restored paused, not playing");
     await sleep(500); // let the window paint before the screenshot
-    writeFileSync(join(ARTIFACTS, "e2e-restored.png"), await d.takeScreenshot(), "base64");
+    await screenshot("e2e-restored.png");
   } finally {
     await d.quit();
   }

@@ -44,7 +44,7 @@ test('library shows the demo podcast', async () => {
   // Nothing loaded yet: transport disabled, bar says so.
   assert.equal(await page.locator('[data-testid="play-pause"]').getAttribute('aria-label'), 'Play');
   assert.equal(await page.locator('[data-testid="play-pause"]').isDisabled(), true);
-  await page.screenshot({ path: artifactPath('ui-library.png') });
+  await page.screenshot({ path: artifactPath('ui-library-demo.png') });
 });
 
 test('podcast page lists episodes with date, duration and progress', async () => {
@@ -68,7 +68,7 @@ test('podcast page lists episodes with date, duration and progress', async () =>
   assert.match(texts[1], /42 min left/);
   assert.equal(await rows.nth(1).locator('progress').count(), 1);
   assert.match(texts[2], /Played/);
-  await page.screenshot({ path: artifactPath('ui-podcast.png') });
+  await page.screenshot({ path: artifactPath('ui-podcast-demo.png') });
 });
 
 test('opening an episode loads it with autoplay and shows chapters and transcript', async () => {

@@ -11,6 +11,13 @@ export type PodcastSummary = {
   author: string | null;
   description: string | null;
   episodeCount: number;
+  feedUrl: string;
+  /** A URL the page may load as-is, or null (then a generated tile is shown). */
+  artwork: string | null;
+  newCount: number;
+  /** unix seconds */
+  refreshedAt: number | null;
+  lastError: string | null;
 };
 
 export type EpisodeSummary = {
@@ -23,6 +30,8 @@ export type EpisodeSummary = {
   /** saved progress */
   positionSecs: number;
   played: boolean;
+  /** Arrived in a refresh, not opened yet. */
+  isNew: boolean;
 };
 
 export type Chapter = {
@@ -40,6 +49,13 @@ export type EpisodeDetail = {
   podcastTitle: string;
   chapters: Chapter[];
   segments: Segment[];
+  /**
+   * Sanitized by the backend. Time stamps are `<a href="#" data-seek="SECONDS">`; other links
+   * are absolute `<a href="https://…">`. Still cleaned again before display (lib/sanitize.ts).
+   */
+  showNotesHtml: string | null;
+  /** The episode's web page. */
+  link: string | null;
 };
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'ended';
@@ -56,6 +72,26 @@ export type PlayerEvent =
   | { type: 'state'; snapshot: PlayerSnapshot }
   | { type: 'position'; position: number; playing: boolean }
   | { type: 'error'; message: string };
+
+export type RefreshReport = {
+  podcastId: number;
+  title: string;
+  status: 'updated' | 'unchanged' | 'failed';
+  newEpisodes: number;
+  message: string | null;
+};
+
+export type ImportReport = {
+  added: number;
+  existing: number;
+  failed: { url: string; message: string }[];
+};
+
+export type OpmlExport = { path: string; count: number };
+
+export type LibraryEvent =
+  | { type: 'refresh'; done: number; total: number }
+  | { type: 'changed' };
 
 /** Shape of a rejected command (what the Rust side serializes). */
 export type IpcError = { kind: string; message: string };
@@ -109,13 +145,30 @@ export const api = {
   playerSeek: (seconds: number) => call<null>('player_seek', { seconds }),
   /** relative seconds, e.g. -15 or 30 */
   playerSkip: (delta: number) => call<null>('player_skip', { delta }),
+
+  /** A feed URL, or a web page that links its feed. */
+  feedSubscribe: (url: string) => call<PodcastSummary>('feed_subscribe', { url }),
+  feedUnsubscribe: (podcastId: number) => call<null>('feed_unsubscribe', { podcastId }),
+  /** One podcast, or all of them with `null`. */
+  feedRefresh: (podcastId: number | null) => call<RefreshReport[]>('feed_refresh', { podcastId }),
+  opmlImport: (text: string) => call<ImportReport>('opml_import', { text }),
+  opmlExport: () => call<OpmlExport>('opml_export'),
+  /** http/https/mailto only: opens the system browser / mail client. */
+  openExternal: (url: string) => call<null>('open_external', { url }),
+  episodeMarkSeen: (episodeId: number) => call<null>('episode_mark_seen', { episodeId }),
 };
 
-// ---- Event stream ------------------------------------------------------------
+// ---- Event streams -----------------------------------------------------------
 
 export const PLAYER_EVENT = 'player';
+export const LIBRARY_EVENT = 'library';
 
 /** Subscribe to the single `player` event stream. Resolves to an unsubscribe function. */
 export function onPlayerEvent(handler: (event: PlayerEvent) => void): Promise<UnlistenFn> {
   return listen<PlayerEvent>(PLAYER_EVENT, (e) => handler(e.payload));
+}
+
+/** Subscribe to the `library` event stream (refresh progress, "lists changed"). */
+export function onLibraryEvent(handler: (event: LibraryEvent) => void): Promise<UnlistenFn> {
+  return listen<LibraryEvent>(LIBRARY_EVENT, (e) => handler(e.payload));
 }

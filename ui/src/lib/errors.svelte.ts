@@ -1,28 +1,32 @@
 import { ApiError } from './api';
 
-export type ShownError = { id: number; message: string };
+/** One alert entry: a message and, optionally, a list of particulars (e.g. one line per failed feed). */
+export type ShownError = { id: number; message: string; details: string[] };
 
 const MAX_SHOWN = 3;
+/** Details beyond this many are summed up as "…and N more". */
+const MAX_DETAILS = 8;
 
 class ErrorCenter {
   items = $state<ShownError[]>([]);
   #nextId = 1;
 
-  push(message: string) {
+  push(message: string, details: readonly string[] = []) {
     const text = message.trim() || 'Something went wrong.';
+    let lines = details.map((d) => d.trim()).filter(Boolean);
+    if (lines.length > MAX_DETAILS) {
+      const more = lines.length - (MAX_DETAILS - 1);
+      lines = [...lines.slice(0, MAX_DETAILS - 1), `…and ${more} more`];
+    }
     // Don't stack the very same message twice in a row.
-    if (this.items.at(-1)?.message === text) return;
-    this.items = [...this.items, { id: this.#nextId++, message: text }].slice(-MAX_SHOWN);
+    const last = this.items.at(-1);
+    if (last?.message === text && last.details.join('\n') === lines.join('\n')) return;
+    this.items = [...this.items, { id: this.#nextId++, message: text, details: lines }].slice(-MAX_SHOWN);
   }
 
   /** Show a failure of an action (e.g. a rejected invoke) without breaking the app. */
   report(error: unknown, action?: string) {
-    const msg =
-      error instanceof ApiError || error instanceof Error
-        ? error.message
-        : typeof error === 'string'
-          ? error
-          : 'Unexpected error';
+    const msg = messageOf(error);
     this.push(action ? `${action}: ${msg}` : msg);
     console.error(action ?? 'error', error);
   }
@@ -34,6 +38,14 @@ class ErrorCenter {
   clear() {
     this.items = [];
   }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof ApiError || error instanceof Error
+    ? error.message
+    : typeof error === 'string'
+      ? error
+      : 'Unexpected error';
 }
 
 export const errors = new ErrorCenter();

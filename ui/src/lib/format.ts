@@ -34,3 +34,8 @@ export function isoDate(unixSeconds: number | null | undefined): string | undefi
   if (unixSeconds == null || !Number.isFinite(unixSeconds)) return undefined;
   return new Date(unixSeconds * 1000).toISOString();
 }
+
+/** "1 episode", "3 episodes", "1,234 episodes". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

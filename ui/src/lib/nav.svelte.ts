@@ -20,6 +20,15 @@ class Navigation {
   player() {
     this.view = { name: 'player' };
   }
+  /** Fresher data for a podcast (e.g. after a refresh): keeps the breadcrumb right, no navigation. */
+  updated(podcast: PodcastSummary) {
+    if (this.lastPodcast?.id === podcast.id) this.lastPodcast = podcast;
+  }
+  /** The podcast is gone (unsubscribed): leave its page and drop it from the breadcrumb. */
+  removed(podcastId: number) {
+    if (this.lastPodcast?.id === podcastId) this.lastPodcast = null;
+    if (this.view.name === 'podcast' && this.view.podcast.id === podcastId) this.library();
+  }
 }
 
 export const nav = new Navigation();

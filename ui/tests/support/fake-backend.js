@@ -3,14 +3,211 @@
 // app calls `invoke`/`listen`. It uses the real `@tauri-apps/api/mocks` (mockIPC with
 // shouldMockEvents), keeps a playback position and emits `player` events like the
 // backend: `state` on every status change/load/seek, `position` every `tickMs` while playing.
+// It also keeps a small library (subscribe, refresh, OPML, unsubscribe) and emits `library`
+// events: `refresh` progress while a refresh/import runs, `changed` when the lists changed.
 //
 // Tests drive and inspect it through `window.__fake` and configure it beforehand through
 // `window.__FAKE_CONFIG__` (set with page.addInitScript).
 import { mockIPC, mockWindows } from '/__tauri_api__/mocks.js';
-import { DETAILS, EPISODES, PODCASTS } from './fixture.js';
+import {
+  BIG_PODCAST_ID,
+  bigEpisodes,
+  DETAILS,
+  EPISODES,
+  EVIL_NOTES,
+  FEEDS,
+  PODCASTS,
+  REFRESH_BEHAVIOUR,
+  RICH_EPISODES,
+  RICH_PODCASTS,
+  subscribeError,
+} from './fixture.js';
 
 // startupMs: like a real output device, audio starts flowing this long after a play or seek.
-const cfg = { tickMs: 200, failLibrary: false, startupMs: 0, ...(window.__FAKE_CONFIG__ || {}) };
+// library: 'demo' (one podcast) or 'rich' (several, one with 5,000 episodes).
+// refreshStepMs / subscribeMs: how long each feed takes to fetch.
+// notes: 'evil' → episode 1's show notes carry what a buggy sanitizer might let through.
+const cfg = {
+  tickMs: 200,
+  failLibrary: false,
+  startupMs: 0,
+  library: 'demo',
+  refreshStepMs: 250,
+  subscribeMs: 250,
+  notes: 'normal',
+  ...(window.__FAKE_CONFIG__ || {}),
+};
+
+const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+
+// ---- the library ---------------------------------------------------------------
+
+/** id → PodcastSummary (mutable copies), in display order. */
+const podcasts = new Map();
+/** podcastId → EpisodeSummary[] newest first (mutable copies). */
+const episodesOf = new Map();
+/** episodeId → EpisodeSummary (the same objects as in episodesOf). */
+const episodeById = new Map();
+
+function addPodcast(p, eps) {
+  podcasts.set(p.id, clone(p));
+  const list = clone(eps);
+  episodesOf.set(p.id, list);
+  for (const e of list) episodeById.set(e.id, e);
+}
+
+addPodcast(PODCASTS[0], EPISODES);
+if (cfg.library === 'rich') {
+  for (const p of RICH_PODCASTS) {
+    const eps = p.id === BIG_PODCAST_ID ? bigEpisodes() : RICH_EPISODES.filter((e) => e.podcastId === p.id);
+    addPodcast(p, eps);
+  }
+}
+let nextPodcastId = 50;
+let nextEpisodeId = 500000;
+
+function recount(podcastId) {
+  const p = podcasts.get(podcastId);
+  const eps = episodesOf.get(podcastId) ?? [];
+  if (!p) return;
+  p.episodeCount = eps.length;
+  p.newCount = eps.filter((e) => e.isNew).length;
+}
+
+function detailOf(episodeId) {
+  const ep = episodeById.get(episodeId);
+  if (!ep) return null;
+  const base = DETAILS[episodeId];
+  const pod = podcasts.get(ep.podcastId);
+  if (base) {
+    const d = { ...clone(base), episode: clone(ep) };
+    if (episodeId === 1 && cfg.notes === 'evil') d.showNotesHtml = EVIL_NOTES;
+    return d;
+  }
+  return {
+    episode: clone(ep),
+    podcastTitle: pod?.title ?? '',
+    chapters: [],
+    segments: [],
+    showNotesHtml:
+      `<p>Notes for <b>${ep.title}</b>.</p>` +
+      '<p><a href="#" data-seek="90">00:01:30</a> The interesting bit.</p>' +
+      `<p>More at <a href="https://shows.example/episodes/${ep.id}" rel="noopener noreferrer">shows.example</a>.</p>`,
+    link: `https://shows.example/episodes/${ep.id}`,
+  };
+}
+
+function findFeed(url) {
+  const u = String(url ?? '').trim();
+  return FEEDS.find((f) => f.urls.includes(u)) ?? null;
+}
+
+function subscribedTo(feedUrl) {
+  return [...podcasts.values()].find((p) => p.feedUrl === feedUrl) ?? null;
+}
+
+/** Subscribe to a known feed: returns the (new or existing) summary. */
+function subscribeFeed(feed) {
+  const existing = subscribedTo(feed.podcast.feedUrl);
+  if (existing) return { podcast: existing, added: false };
+  const id = nextPodcastId++;
+  const now = Math.floor(Date.now() / 1000);
+  const eps = feed.episodes.map((title, i) => ({
+    id: nextEpisodeId++,
+    podcastId: id,
+    title,
+    published: now - (i + 1) * 86400 * 3,
+    durationSecs: 1200 + i * 240,
+    positionSecs: 0,
+    played: false,
+    isNew: false,
+  }));
+  addPodcast(
+    { id, ...feed.podcast, episodeCount: eps.length, newCount: 0, refreshedAt: now, lastError: null },
+    eps,
+  );
+  return { podcast: podcasts.get(id), added: true };
+}
+
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function refreshFeeds(podcastId) {
+  const ids = podcastId == null ? [...podcasts.keys()] : [podcastId];
+  if (podcastId != null && !podcasts.has(podcastId)) throw { kind: 'notFound', message: `no podcast ${podcastId}` };
+  const total = ids.length;
+  emitLibrary({ type: 'refresh', done: 0, total });
+  const reports = [];
+  for (let i = 0; i < ids.length; i++) {
+    await wait(cfg.refreshStepMs);
+    const p = podcasts.get(ids[i]);
+    if (!p) continue; // unsubscribed meanwhile
+    const how = REFRESH_BEHAVIOUR[p.id] ?? { add: 0 };
+    if (how.fail) {
+      p.lastError = how.fail;
+      reports.push({ podcastId: p.id, title: p.title, status: 'failed', newEpisodes: 0, message: how.fail });
+    } else {
+      const eps = episodesOf.get(p.id);
+      const now = Math.floor(Date.now() / 1000);
+      const fresh = [];
+      for (let k = 0; k < how.add; k++) {
+        const e = {
+          id: nextEpisodeId++,
+          podcastId: p.id,
+          title: `Fresh from the feed #${nextEpisodeId % 1000}`,
+          published: now - k * 60,
+          durationSecs: 1800,
+          positionSecs: 0,
+          played: false,
+          isNew: true,
+        };
+        fresh.push(e);
+        episodeById.set(e.id, e);
+      }
+      eps.unshift(...fresh);
+      p.lastError = null;
+      p.refreshedAt = now;
+      recount(p.id);
+      reports.push({
+        podcastId: p.id,
+        title: p.title,
+        status: fresh.length ? 'updated' : 'unchanged',
+        newEpisodes: fresh.length,
+        message: null,
+      });
+    }
+    emitLibrary({ type: 'refresh', done: i + 1, total });
+  }
+  emitLibrary({ type: 'changed' });
+  return reports;
+}
+
+async function importOpml(text) {
+  let doc;
+  try {
+    doc = new DOMParser().parseFromString(String(text ?? ''), 'application/xml');
+  } catch {
+    doc = null;
+  }
+  if (!doc || doc.querySelector('parsererror') || doc.documentElement.localName !== 'opml') {
+    throw { kind: 'opml', message: 'not an OPML file (no <opml> element)' };
+  }
+  const urls = [...doc.querySelectorAll('outline[xmlUrl]')].map((o) => o.getAttribute('xmlUrl'));
+  const report = { added: 0, existing: 0, failed: [] };
+  emitLibrary({ type: 'refresh', done: 0, total: urls.length });
+  for (let i = 0; i < urls.length; i++) {
+    await wait(cfg.refreshStepMs);
+    const url = urls[i];
+    const feed = findFeed(url);
+    if (subscribedTo(url)) report.existing++;
+    else if (feed) {
+      subscribeFeed(feed);
+      report.added++;
+    } else report.failed.push({ url, message: subscribeError(url) });
+    emitLibrary({ type: 'refresh', done: i + 1, total: urls.length });
+  }
+  emitLibrary({ type: 'changed' });
+  return report;
+}
 
 const st = {
   episodeId: null,
@@ -20,11 +217,11 @@ const st = {
   duration: null,
   error: null,
 };
-const progress = new Map(EPISODES.map((e) => [e.id, e.positionSecs]));
+const progress = new Map([...episodeById.values()].map((e) => [e.id, e.positionSecs]));
 
 // Like an app relaunch: an episode is already loaded (paused) when the UI starts.
 if (cfg.preload) {
-  const ep = EPISODES.find((e) => e.id === cfg.preload.episodeId);
+  const ep = episodeById.get(cfg.preload.episodeId);
   st.episodeId = ep.id;
   st.duration = ep.durationSecs;
   st.status = 'paused';
@@ -60,15 +257,25 @@ function snapshot() {
   };
 }
 
-function emit(payload) {
+function emit(payload, event = 'player') {
   if (!eventsEnabled) return;
   // Goes through the mocked event plugin to every `listen('player', …)` handler.
-  void window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'player', payload });
+  void window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event, payload });
+}
+
+const libraryEvents = [];
+function emitLibrary(payload) {
+  libraryEvents.push({ ...payload, at: now() });
+  emit(payload, 'library');
 }
 
 /** Emit after the command has returned, like events crossing the real IPC bridge. */
-function emitSoon(payload) {
-  setTimeout(() => emit(typeof payload === 'function' ? payload() : payload), 5);
+function emitSoon(payload, event = 'player') {
+  setTimeout(() => {
+    const p = typeof payload === 'function' ? payload() : payload;
+    if (event === 'library') emitLibrary(p);
+    else emit(p, event);
+  }, 5);
 }
 
 function setStatus(status) {
@@ -92,8 +299,6 @@ setInterval(() => {
   emit({ type: 'position', position: p, playing: flowing() });
 }, cfg.tickMs);
 
-const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
-
 function handle(cmd, args) {
   calls.push({ cmd, args: clone(args) ?? null, at: now() });
   if (failures.has(cmd)) {
@@ -107,21 +312,61 @@ function handle(cmd, args) {
   }
   switch (cmd) {
     case 'library_podcasts':
-      return clone(PODCASTS);
-    case 'library_episodes':
-      return clone(EPISODES.filter((e) => e.podcastId === args.podcastId)).map((e) => ({
-        ...e,
-        positionSecs: progress.get(e.id) ?? e.positionSecs,
-      }));
+      return clone([...podcasts.values()]);
+    case 'library_episodes': {
+      const eps = episodesOf.get(args.podcastId);
+      if (!eps) throw { kind: 'notFound', message: `no podcast ${args.podcastId}` };
+      return clone(eps).map((e) => ({ ...e, positionSecs: progress.get(e.id) ?? e.positionSecs }));
+    }
     case 'episode_detail': {
-      const d = DETAILS[args.episodeId];
+      const d = detailOf(args.episodeId);
       if (!d) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
-      return clone(d);
+      d.episode.positionSecs = progress.get(args.episodeId) ?? d.episode.positionSecs;
+      return d;
+    }
+    case 'episode_mark_seen': {
+      const ep = episodeById.get(args.episodeId);
+      if (!ep) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
+      if (ep.isNew) {
+        ep.isNew = false;
+        recount(ep.podcastId);
+        emitSoon({ type: 'changed' }, 'library');
+      }
+      return null;
+    }
+    case 'feed_subscribe': {
+      const url = String(args.url ?? '').trim();
+      return wait(cfg.subscribeMs).then(() => {
+        const feed = findFeed(url);
+        if (!feed) throw { kind: 'feed', message: subscribeError(url) };
+        const { podcast, added } = subscribeFeed(feed);
+        if (added) emitLibrary({ type: 'changed' });
+        return clone(podcast);
+      });
+    }
+    case 'feed_unsubscribe': {
+      if (!podcasts.has(args.podcastId)) throw { kind: 'notFound', message: `no podcast ${args.podcastId}` };
+      podcasts.delete(args.podcastId);
+      for (const e of episodesOf.get(args.podcastId) ?? []) episodeById.delete(e.id);
+      episodesOf.delete(args.podcastId);
+      emitSoon({ type: 'changed' }, 'library');
+      return null;
+    }
+    case 'feed_refresh':
+      return refreshFeeds(args.podcastId ?? null);
+    case 'opml_import':
+      return importOpml(args.text);
+    case 'opml_export':
+      return { path: '/home/listener/Downloads/earshot-subscriptions.opml', count: podcasts.size };
+    case 'open_external': {
+      const url = String(args.url ?? '');
+      if (!/^(https?|mailto):/i.test(url)) throw { kind: 'invalidUrl', message: `refusing to open ${url}` };
+      return null;
     }
     case 'player_snapshot':
       return snapshot();
     case 'player_load': {
-      const ep = EPISODES.find((e) => e.id === args.episodeId);
+      const ep = episodeById.get(args.episodeId);
       if (!ep) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
       st.episodeId = ep.id;
       st.duration = ep.durationSecs;
@@ -184,6 +429,15 @@ window.__fake = {
   emitError(message) {
     emit({ type: 'error', message });
   },
+  /** `library` events emitted so far (with `at`, performance.now()). */
+  libraryEvents,
+  emitLibrary,
+  /** Change a podcast behind the UI's back and announce it with `changed`. */
+  renamePodcast(id, title) {
+    podcasts.get(id).title = title;
+    emitLibrary({ type: 'changed' });
+  },
+  podcastIds: () => [...podcasts.keys()],
   /** Make the next call of `cmd` reject with `{kind, message}`. */
   failNext(cmd, kind, message) {
     failures.set(cmd, { kind, message });

@@ -9,6 +9,11 @@ export const PODCASTS = [
     description:
       'A tiny built-in show that walks through what Earshot does: chapters, transcripts and a player that remembers where you were.',
     episodeCount: 3,
+    feedUrl: 'https://earshot.example/demo/feed.xml',
+    artwork: null,
+    newCount: 1,
+    refreshedAt: 1763942400,
+    lastError: null,
   },
 ];
 
@@ -25,6 +30,7 @@ export const EPISODES = [
     durationSecs: 132,
     positionSecs: 0,
     played: false,
+    isNew: true,
   },
   {
     id: 2,
@@ -34,6 +40,7 @@ export const EPISODES = [
     durationSecs: 3725,
     positionSecs: 1210,
     played: false,
+    isNew: false,
   },
   {
     id: 3,
@@ -43,6 +50,7 @@ export const EPISODES = [
     durationSecs: 905,
     positionSecs: 905,
     played: true,
+    isNew: false,
   },
 ];
 
@@ -81,12 +89,39 @@ const CHAPTERS = [
 
 const seg = ([start, end, speaker, text]) => ({ start, end, speaker, text });
 
+/** Show notes as the backend sends them (sanitized): time stamps seek, other links are absolute. */
+export const DEMO_NOTES =
+  '<p>A short tour of Earshot, recorded for the demo podcast.</p>' +
+  '<ul>' +
+  '<li><a href="#" data-seek="30">00:00:30</a> Why transcripts matter</li>' +
+  '<li><a href="#" data-seek="62">00:01:02</a> How chapters work</li>' +
+  '<li><a href="#" data-seek="100">00:01:40</a> Wrap-up and keyboard shortcuts</li>' +
+  '</ul>' +
+  '<p>Read more in the <a href="https://earshot.example/docs/player" rel="noopener noreferrer">player guide</a>, ' +
+  'or write to <a href="mailto:hello@earshot.example" rel="noopener noreferrer">hello@earshot.example</a>.</p>';
+
+/** What a buggy backend might let through. None of it may run, load or navigate. */
+export const EVIL_NOTES =
+  '<p>Before <a href="#" data-seek="12">00:00:12</a> after.</p>' +
+  '<img src=x onerror="window.__pwned=1">' +
+  '<script>window.__pwned=2</script>' +
+  '<svg><script>window.__pwned=3</script><circle onload="window.__pwned=4" r="2"></circle></svg>' +
+  '<iframe srcdoc="<script>parent.__pwned=5</script>"></iframe>' +
+  '<p style="color:red" onclick="window.__pwned=6">styled</p>' +
+  '<a href="javascript:window.__pwned=7" data-testid="js-link">javascript link</a> ' +
+  '<a href="https://evil.example/" onmouseover="window.__pwned=8" data-testid="evil-link">evil link</a>' +
+  '<form action="https://evil.example/"><button>Submit</button></form>' +
+  '<style>body{display:none}</style><object data="x"></object><embed src="x">' +
+  '<math><mi xlink:href="javascript:window.__pwned=9">x</mi></math>';
+
 export const DETAILS = {
   1: {
     episode: EPISODES[0],
     podcastTitle: PODCASTS[0].title,
     chapters: CHAPTERS,
     segments: CUES.map(seg),
+    showNotesHtml: DEMO_NOTES,
+    link: 'https://earshot.example/demo/welcome',
   },
   2: {
     episode: EPISODES[1],
@@ -100,14 +135,157 @@ export const DETAILS = {
       { start: 0, end: 6, speaker: 'Ben', text: 'This one is long, so it shows hours in the time display.' },
       { start: 1200, end: 1230, speaker: 'Ada', text: 'We are somewhere in the middle now.' },
     ],
+    showNotesHtml: '<p>The long one. Skip to <a href="#" data-seek="3000">00:50:00</a> for the outro.</p>',
+    link: null,
   },
   3: {
     episode: EPISODES[2],
     podcastTitle: PODCASTS[0].title,
     chapters: [],
     segments: [],
+    showNotesHtml: null,
+    link: null,
   },
 };
+
+// ---- the richer library (`fake: { library: 'rich' }`) ------------------------------
+
+export const BIG_PODCAST_ID = 3;
+export const BIG_COUNT = 5000;
+export const BROKEN_PODCAST_ID = 4;
+export const SPACE_PODCAST_ID = 2;
+
+const TOPICS = ['Lighthouses', 'Rivers', 'Old Maps', 'Bridges', 'Clockmakers', 'Salt', 'Bells', 'Canals', 'Paper', 'Glass'];
+
+/** Newest first: "Episode 5000 …" down to "Episode 1 …". */
+export function bigEpisodes() {
+  const out = [];
+  for (let i = 0; i < BIG_COUNT; i++) {
+    const n = BIG_COUNT - i;
+    out.push({
+      id: 100000 + n,
+      podcastId: BIG_PODCAST_ID,
+      title: `Episode ${n}: ${TOPICS[n % TOPICS.length]}`,
+      published: T0 - i * DAY,
+      durationSecs: 1800 + ((n * 37) % 1800),
+      positionSecs: i < 3 ? 0 : i % 7 === 0 ? 600 : 0,
+      played: i >= 3 && i % 3 === 0 && i % 7 !== 0,
+      isNew: i < 3,
+    });
+  }
+  return out;
+}
+
+const art = (name) => `/__mock__/art/${name}.svg`;
+
+export const RICH_PODCASTS = [
+  {
+    id: SPACE_PODCAST_ID,
+    title: 'Deep Space Dispatch',
+    author: 'Orbital Radio',
+    description:
+      '<p>Weekly news from the <b>outer solar system</b> &amp; beyond: probes, telescopes and the people who fly them.</p>',
+    episodeCount: 5,
+    feedUrl: 'https://orbital.example/dispatch.xml',
+    artwork: art('space'),
+    newCount: 2,
+    refreshedAt: T0 - 3600,
+    lastError: null,
+  },
+  {
+    id: BIG_PODCAST_ID,
+    title: 'The Long Archive',
+    author: 'Archivists’ Guild',
+    description: 'Every episode since the very first: a daily show about the history of ordinary things.',
+    episodeCount: BIG_COUNT,
+    feedUrl: 'https://archive.example/feed.xml',
+    artwork: art('archive'),
+    newCount: 3,
+    refreshedAt: T0 - 7200,
+    lastError: null,
+  },
+  {
+    id: BROKEN_PODCAST_ID,
+    title: 'Kitchen Chemistry',
+    author: 'Dr. Basil Thyme',
+    description: 'Why bread rises, why onions sting, and other questions from the kitchen.',
+    episodeCount: 2,
+    feedUrl: 'https://kitchen.example/feed.xml',
+    artwork: null,
+    newCount: 0,
+    refreshedAt: T0 - 9 * DAY,
+    lastError: 'https://kitchen.example/feed.xml answered 404 Not Found',
+  },
+];
+
+export const RICH_EPISODES = [
+  ...[
+    ['Voyager at the edge', 0, false, true],
+    ['A telescope the size of Earth', 0, false, true],
+    ['Europa Clipper, one year out', 1500, false, false],
+    ['The quiet sun', 0, false, false],
+    ['Pluto, revisited', 2400, true, false],
+  ].map(([title, positionSecs, played, isNew], i) => ({
+    id: 200 + i,
+    podcastId: SPACE_PODCAST_ID,
+    title,
+    published: T0 - (i * 7 + 1) * DAY,
+    durationSecs: 2400 + i * 300,
+    positionSecs,
+    played,
+    isNew,
+  })),
+  ...['Why bread rises', 'Onions, tears and sulfur'].map((title, i) => ({
+    id: 300 + i,
+    podcastId: BROKEN_PODCAST_ID,
+    title,
+    published: T0 - (i * 14 + 20) * DAY,
+    durationSecs: 1500,
+    positionSecs: 0,
+    played: false,
+    isNew: false,
+  })),
+];
+
+/** How `feed_refresh` treats each podcast: new episodes it finds, or why it fails. */
+export const REFRESH_BEHAVIOUR = {
+  1: { add: 0 },
+  [SPACE_PODCAST_ID]: { add: 2 },
+  [BIG_PODCAST_ID]: { add: 1 },
+  [BROKEN_PODCAST_ID]: { fail: 'https://kitchen.example/feed.xml answered 404 Not Found' },
+};
+
+/** Feeds `feed_subscribe` / `opml_import` can find (by feed URL or by their web page). */
+export const FEEDS = [
+  {
+    urls: ['https://fieldnotes.example/feed.xml', 'https://fieldnotes.example/'],
+    podcast: {
+      title: 'Field Notes',
+      author: 'Mara Quill',
+      description:
+        '<p>Walks, birds &amp; <b>weather</b>.</p><p>Recorded outdoors.<script>window.__pwned="desc"</script><img src=x onerror="window.__pwned=\'desc\'"></p>',
+      feedUrl: 'https://fieldnotes.example/feed.xml',
+      artwork: art('field'),
+    },
+    episodes: ['Dawn chorus', 'A heron at the weir', 'Fog on the moor', 'Counting swifts'],
+  },
+  {
+    urls: ['https://tinkerers.example/rss'],
+    podcast: {
+      title: 'Tinkerers',
+      author: 'Sam & Lee',
+      description: 'Things we took apart this week.',
+      feedUrl: 'https://tinkerers.example/rss',
+      artwork: null,
+    },
+    episodes: ['The toaster', 'A music box'],
+  },
+];
+
+/** What `feed_subscribe` says about a URL it can't use (names the feed and the cause). */
+export function subscribeError(url) {
+  return `No feed at ${url}: the page is HTML and links no RSS or Atom feed`;
+}
 
 /** Number of speaker labels the transcript should show (one per change of speaker). */
 export function speakerChanges(segments) {

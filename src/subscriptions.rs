@@ -1,0 +1,384 @@
+//! Subscribing, refreshing and unsubscribing: the network side of the library.
+//!
+//! Fetches run concurrently (a bounded number at a time); parsing runs off the async threads;
+//! every store is one transaction, so a failed refresh leaves the library exactly as it was.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::feed::{self, FeedError, ParsedFeed};
+use crate::fetch::{sha256_hex, Fetched, Http, Validators, MAX_FEED_BYTES};
+use crate::library::{FeedState, Library, PodcastId};
+use crate::opml::{self, OpmlFeed};
+
+/// How many feeds are fetched at once.
+pub const CONCURRENT_FETCHES: usize = 4;
+/// Artwork larger than this is not stored.
+pub const MAX_ARTWORK_BYTES: usize = 8 * 1024 * 1024;
+
+/// The image type of `bytes`, judged by their first bytes (not by what a server claims).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefreshStatus {
+    Updated,
+    Unchanged,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshReport {
+    pub podcast_id: PodcastId,
+    pub title: String,
+    pub status: RefreshStatus,
+    pub new_episodes: usize,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportFailure {
+    pub url: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    pub added: usize,
+    pub existing: usize,
+    pub failed: Vec<ImportFailure>,
+}
+
+/// Turns what a person typed into a feed URL: `example.org/feed` means https.
+pub fn normalize_url(input: &str) -> std::result::Result<Url, String> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err("the address is empty".into());
+    }
+    let with_scheme = if t.contains("://") {
+        t.to_string()
+    } else {
+        format!("https://{t}")
+    };
+    let url =
+        Url::parse(&with_scheme).map_err(|e| format!("\"{t}\" is not a web address ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err(format!("\"{t}\" is not an http(s) address")),
+    }
+}
+
+#[derive(Clone)]
+pub struct Subscriptions {
+    http: Http,
+    library: Arc<Mutex<Library>>,
+}
+
+impl Subscriptions {
+    pub fn new(http: Http, library: Arc<Mutex<Library>>) -> Self {
+        Self { http, library }
+    }
+
+    fn lib(&self) -> MutexGuard<'_, Library> {
+        self.library.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fetches and parses a feed; a web page that links its feed is followed once.
+    /// Returns the URL to keep, the parsed feed, its validators and the body's digest.
+    async fn fetch_new(
+        &self,
+        url: &Url,
+    ) -> std::result::Result<(Url, ParsedFeed, Validators, String), String> {
+        let mut target = url.clone();
+        for hop in 0..2 {
+            let body = match self
+                .http
+                .get(&target, &Validators::default(), MAX_FEED_BYTES)
+                .await
+            {
+                Ok(Fetched::Body(b)) => b,
+                Ok(Fetched::NotModified { .. }) => {
+                    return Err("the server answered 304 Not Modified to a plain request".into())
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            let keep = body.permanent_url.clone().unwrap_or_else(|| target.clone());
+            match parse_off_thread(body.bytes.clone(), body.final_url.clone()).await {
+                Ok(parsed) => return Ok((keep, parsed, body.validators, sha256_hex(&body.bytes))),
+                Err(FeedError::HtmlPage { feed_links }) if hop == 0 => {
+                    let Some(link) = feed_links.first() else {
+                        return Err("it is a web page, and it links no feed".into());
+                    };
+                    target = Url::parse(link)
+                        .map_err(|e| format!("it links a feed at a bad address ({e})"))?;
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err("the page's feed link leads to another web page, not a feed".into())
+    }
+
+    /// Subscribes to a feed (or the feed a web page links). Subscribing twice returns the
+    /// existing podcast.
+    pub async fn subscribe(&self, input: &str) -> Result<PodcastId> {
+        let fail = |cause: String| {
+            Error::Feed(format!("Could not subscribe to {}: {cause}", input.trim()))
+        };
+        let url = normalize_url(input).map_err(fail)?;
+        if let Some(id) = self.lib().podcast_by_feed(url.as_str())? {
+            return Ok(id);
+        }
+        let (keep, parsed, validators, sha) = self.fetch_new(&url).await.map_err(fail)?;
+        let id = {
+            let mut lib = self.lib();
+            if let Some(id) = lib.podcast_by_feed(keep.as_str())? {
+                return Ok(id);
+            }
+            lib.insert_feed(keep.as_str(), &parsed, &validators, &sha)?
+        };
+        self.update_artwork(id).await;
+        Ok(id)
+    }
+
+    /// Fetches the podcast's artwork when it has none stored or its address changed. Failures
+    /// only cost the picture: they are logged, never reported as a failed subscribe/refresh.
+    pub async fn update_artwork(&self, id: PodcastId) {
+        let (wanted, stored) = match self.lib().artwork_sources(id) {
+            Ok(v) => v,
+            Err(e) => return tracing::warn!("{e}"),
+        };
+        let Some(wanted) = wanted.filter(|w| Some(w) != stored.as_ref()) else {
+            return;
+        };
+        let Ok(url) = Url::parse(&wanted) else { return };
+        match self
+            .http
+            .get(&url, &Validators::default(), MAX_ARTWORK_BYTES)
+            .await
+        {
+            Ok(Fetched::Body(b)) => match sniff_image(&b.bytes) {
+                Some(mime) => {
+                    if let Err(e) = self.lib().store_artwork(id, &wanted, mime, &b.bytes) {
+                        tracing::warn!("could not store artwork: {e}");
+                    }
+                }
+                None => tracing::warn!("artwork at {wanted} is not a JPEG, PNG, GIF or WebP image"),
+            },
+            Ok(Fetched::NotModified { .. }) => {}
+            Err(e) => tracing::warn!("could not fetch artwork {wanted}: {e}"),
+        }
+    }
+
+    pub fn unsubscribe(&self, id: PodcastId) -> Result<()> {
+        self.lib().remove_podcast(id)
+    }
+
+    /// Refreshes one podcast.
+    pub async fn refresh(&self, id: PodcastId) -> Result<RefreshReport> {
+        let state = self.lib().feed_state(id)?;
+        Ok(self.refresh_state(state).await)
+    }
+
+    /// Refreshes every subscribed feed, `CONCURRENT_FETCHES` at a time; `progress(done, total)`
+    /// is called as each finishes. One report per podcast, in library order.
+    pub async fn refresh_all(
+        &self,
+        progress: impl Fn(usize, usize) + Send + Sync + 'static,
+    ) -> Result<Vec<RefreshReport>> {
+        let states = self.lib().feed_states()?;
+        let total = states.len();
+        progress(0, total);
+        let gate = Arc::new(Semaphore::new(CONCURRENT_FETCHES));
+        let progress = Arc::new(progress);
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, state) in states.into_iter().enumerate() {
+            let (this, gate, progress, done) =
+                (self.clone(), gate.clone(), progress.clone(), done.clone());
+            tasks.spawn(async move {
+                let _permit = gate
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
+                let report = this.refresh_state(state).await;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+                progress(n, total);
+                (i, report)
+            });
+        }
+        let mut reports = Vec::with_capacity(total);
+        while let Some(r) = tasks.join_next().await {
+            reports.push(r.map_err(|e| Error::Feed(format!("a refresh task failed: {e}")))?);
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        Ok(reports.into_iter().map(|(_, r)| r).collect())
+    }
+
+    async fn refresh_state(&self, state: FeedState) -> RefreshReport {
+        let report = |status, new_episodes, message| RefreshReport {
+            podcast_id: state.id,
+            title: state.title.clone(),
+            status,
+            new_episodes,
+            message,
+        };
+        let failed = |cause: String| {
+            let message = format!(
+                "Could not refresh \u{201c}{}\u{201d} ({}): {cause}",
+                state.title, state.feed_url
+            );
+            if let Err(e) = self.lib().mark_refresh_failed(state.id, &message) {
+                tracing::error!("{e}");
+            }
+            report(RefreshStatus::Failed, 0, Some(message))
+        };
+        let url = match Url::parse(&state.feed_url) {
+            Ok(u) => u,
+            Err(e) => return failed(format!("its address is not valid ({e})")),
+        };
+        let fetched = match self.http.get(&url, &state.validators, MAX_FEED_BYTES).await {
+            Ok(f) => f,
+            Err(e) => return failed(e.to_string()),
+        };
+        let (body, moved) = match fetched {
+            Fetched::NotModified { permanent_url } => (None, permanent_url),
+            Fetched::Body(b) => {
+                let moved = b.permanent_url.clone();
+                (Some(b), moved)
+            }
+        };
+        if let Some(new_url) = moved {
+            match self.lib().move_feed(state.id, new_url.as_str()) {
+                Ok(true) => tracing::info!("{} moved permanently to {new_url}", state.feed_url),
+                Ok(false) => tracing::warn!(
+                    "{} moved to {new_url}, which another podcast already uses",
+                    state.feed_url
+                ),
+                Err(e) => return failed(e.to_string()),
+            }
+        }
+        let Some(body) = body else {
+            return match self.lib().mark_refreshed(state.id, None) {
+                Ok(()) => report(RefreshStatus::Unchanged, 0, None),
+                Err(e) => failed(e.to_string()),
+            };
+        };
+        let sha = sha256_hex(&body.bytes);
+        if state.body_sha256.as_deref() == Some(sha.as_str()) {
+            // The same bytes again (a server without validators): nothing to parse or store.
+            return match self.lib().mark_refreshed(state.id, Some(&body.validators)) {
+                Ok(()) => report(RefreshStatus::Unchanged, 0, None),
+                Err(e) => failed(e.to_string()),
+            };
+        }
+        let parsed = match parse_off_thread(body.bytes, body.final_url).await {
+            Ok(p) => p,
+            Err(e) => return failed(format!("{e}; the episodes already in the library are kept")),
+        };
+        let stored = self
+            .lib()
+            .apply_feed(state.id, &parsed, &body.validators, &sha);
+        if stored.is_ok() {
+            self.update_artwork(state.id).await;
+        }
+        match stored {
+            Ok(o) if o.added + o.updated > 0 => report(RefreshStatus::Updated, o.added, None),
+            Ok(_) => report(RefreshStatus::Unchanged, 0, None),
+            Err(e) => failed(e.to_string()),
+        }
+    }
+
+    /// Subscribes to every feed in an OPML document that is not in the library yet.
+    pub async fn import_opml(
+        &self,
+        text: &str,
+        progress: impl Fn(usize, usize) + Send + Sync + 'static,
+    ) -> Result<ImportReport> {
+        let feeds = opml::parse(text)?;
+        let total = feeds.len();
+        progress(0, total);
+        let mut report = ImportReport::default();
+        let gate = Arc::new(Semaphore::new(CONCURRENT_FETCHES));
+        let progress = Arc::new(progress);
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for f in feeds {
+            let known = normalize_url(&f.url)
+                .ok()
+                .map(|u| self.lib().podcast_by_feed(u.as_str()))
+                .transpose()?
+                .flatten();
+            if known.is_some() {
+                report.existing += 1;
+                progress(
+                    done.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1,
+                    total,
+                );
+                continue;
+            }
+            let (this, gate, progress, done) =
+                (self.clone(), gate.clone(), progress.clone(), done.clone());
+            tasks.spawn(async move {
+                let _permit = gate
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
+                let r = this.subscribe(&f.url).await;
+                progress(
+                    done.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1,
+                    total,
+                );
+                (f.url, r)
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            match r.map_err(|e| Error::Feed(format!("an import task failed: {e}")))? {
+                (_, Ok(_)) => report.added += 1,
+                (url, Err(e)) => report.failed.push(ImportFailure {
+                    url,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// The library's subscriptions as an OPML document.
+    pub fn export_opml(&self) -> Result<(String, usize)> {
+        let lib = self.lib();
+        let feeds: Vec<OpmlFeed> = lib
+            .podcasts()?
+            .into_iter()
+            .filter(|p| p.feed_url.starts_with("http"))
+            .map(|p| OpmlFeed {
+                url: p.feed_url,
+                title: Some(p.title),
+                html_url: None,
+            })
+            .collect();
+        Ok((opml::export(&feeds), feeds.len()))
+    }
+}
+
+/// Parses on a blocking thread: a 10 MB feed must not stall the async workers.
+async fn parse_off_thread(bytes: Vec<u8>, base: Url) -> std::result::Result<ParsedFeed, FeedError> {
+    match tokio::task::spawn_blocking(move || feed::parse_feed(&bytes, Some(&base))).await {
+        Ok(r) => r,
+        Err(e) => Err(FeedError::Malformed(format!("the parser stopped: {e}"))),
+    }
+}

@@ -1,0 +1,75 @@
+// End to end: subscribe to a feed served from 127.0.0.1 in the real window, see its episodes,
+// refresh after the feed grows and see the new ones marked new.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { Builder, By, until } from "selenium-webdriver";
+
+const APP = process.env.EARSHOT_APP;
+const URL = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const ARTIFACTS = process.env.EARSHOT_ARTIFACTS ?? "test-artifacts";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** What the person sees: the whole X screen, after the window has painted. */
+async function screenshot(name) {
+  await sleep(400);
+  execFileSync("import", ["-window", "root", join(ARTIFACTS, name)]);
+}
+
+let items = 30;
+function feed(base) {
+  let xml = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:podcast="https://podcastindex.org/namespace/1.0">
+<channel><title>Loopback Radio</title><link>${base}/</link><itunes:author>The Test Bench</itunes:author>
+<description>A feed served by the end-to-end test.</description>\n`;
+  for (let n = items; n >= 1; n--) {
+    const date = new Date(Date.UTC(2025, 0, n)).toUTCString();
+    xml += `<item><title>Loopback episode ${n}</title><guid>loop-${n}</guid><pubDate>${date}</pubDate>
+<enclosure url="${base}/audio/${n}.mp3" type="audio/mpeg" length="1000"/><itunes:duration>12:${String(n % 60).padStart(2, "0")}</itunes:duration>
+<description><![CDATA[<p>Notes for ${n}. Skip to 03:15 for the good part. <script>window.__pwned=1</script></p>]]></description></item>\n`;
+  }
+  return xml + "</channel></rss>\n";
+}
+
+let server, base;
+before(async () => {
+  server = createServer((req, res) => {
+    if (req.url === "/feed.xml") {
+      res.writeHead(200, { "Content-Type": "application/rss+xml" });
+      res.end(feed(base));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+after(() => server.close());
+
+test("subscribe to a local feed, see its episodes, refresh and see new ones", async () => {
+  const d = await new Builder().usingServer(URL).withCapabilities({ browserName: "wry", "tauri:options": { application: APP } }).build();
+  try {
+    const input = await d.wait(until.elementLocated(By.css('[data-testid="subscribe-url"]')), 20_000);
+    await input.sendKeys(`${base}/feed.xml`);
+    await d.findElement(By.css('[data-testid="subscribe-submit"]')).click();
+    // The podcast page opens with the newest episode first.
+    await d.wait(until.elementLocated(By.xpath('//*[@data-testid="episode"][contains(., "Loopback episode 30")]')), 20_000);
+    const rows = await d.findElements(By.css('[data-testid="episode"]'));
+    assert.ok(rows.length >= 5, `episodes listed: ${rows.length}`);
+    assert.match(await rows[0].getAttribute("textContent"), /Loopback episode 30/);
+
+    items = 32;
+    await d.findElement(By.css('[data-testid="refresh"]')).click();
+    const fresh = await d.wait(until.elementLocated(By.xpath('//*[@data-testid="episode"][contains(., "Loopback episode 32")]')), 20_000);
+    assert.equal(await fresh.getAttribute("data-state"), "new");
+    const alerts = await d.findElements(By.css('[role="alert"]'));
+    for (const a of alerts) assert.equal((await a.getText()).trim(), "", "no error shown");
+    assert.equal(await d.executeScript(() => window.__pwned), null, "feed scripts never run");
+    await screenshot("e2e-podcast.png");
+  } finally {
+    await d.quit();
+  }
+});

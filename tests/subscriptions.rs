@@ -1,0 +1,534 @@
+//! Subscribing and refreshing against feeds served from 127.0.0.1: the good paths, and every
+//! way a server can fail, none of which may lose what the library already holds.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::server::{Body, Response, Server};
+use earshot::feedgen::{self, FeedSpec};
+use earshot::fetch::Http;
+use earshot::library::{Library, PodcastId};
+use earshot::subscriptions::{RefreshStatus, Subscriptions};
+
+fn setup() -> (Subscriptions, Arc<Mutex<Library>>) {
+    let lib = Arc::new(Mutex::new(Library::open_in_memory().unwrap()));
+    (
+        Subscriptions::new(Http::with_timeout(Duration::from_secs(2)), lib.clone()),
+        lib,
+    )
+}
+
+fn feed(title: &str, first: usize, count: usize) -> String {
+    feedgen::rss(&FeedSpec {
+        title,
+        first,
+        count,
+        base: "https://cdn.example",
+        guids: true,
+    })
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn titles(lib: &Mutex<Library>, id: PodcastId) -> Vec<String> {
+    lib.lock()
+        .unwrap()
+        .episodes(id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.title)
+        .collect()
+}
+
+#[test]
+fn subscribe_lists_episodes_newest_first_and_twice_is_once() {
+    let srv = Server::start();
+    let body = feed("Local Show", 1, 25);
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let eps = lib.lock().unwrap().episodes(id).unwrap();
+    assert_eq!(eps.len(), 25);
+    assert!(eps[0].title.starts_with("Episode 25"), "{}", eps[0].title);
+    assert!(
+        eps.iter().all(|e| !e.is_new),
+        "a first subscribe marks nothing new"
+    );
+    assert_eq!(eps[0].duration_secs, Some(3600.0 + 25.0 * 60.0 + 55.0));
+    let again = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    assert_eq!(again, id);
+    assert_eq!(lib.lock().unwrap().podcasts().unwrap().len(), 1);
+}
+
+#[test]
+fn a_web_page_that_links_its_feed_is_followed() {
+    let srv = Server::start();
+    let body = feed("Linked Show", 1, 3);
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    srv.route("/", |_| {
+        Response::ok(
+            "text/html",
+            "<!DOCTYPE html><html><head><title>Show</title><link rel=\"alternate\" type=\"application/rss+xml\" title=\"RSS\" href=\"/feed.xml\"></head><body>Hi</body></html>",
+        )
+    });
+    let (subs, lib) = setup();
+    let id = rt().block_on(subs.subscribe(&srv.url("/"))).unwrap();
+    let pods = lib.lock().unwrap().podcasts().unwrap();
+    assert_eq!(pods[0].title, "Linked Show");
+    assert_eq!(
+        pods[0].feed_url,
+        srv.url("/feed.xml"),
+        "the feed's address is kept, not the page's"
+    );
+    assert_eq!(titles(&lib, id).len(), 3);
+}
+
+#[test]
+fn refresh_uses_conditional_get_and_marks_only_new_items_new() {
+    let srv = Server::start();
+    let version = Arc::new(AtomicUsize::new(0));
+    let v = version.clone();
+    srv.route("/feed.xml", move |req| {
+        let n = v.load(Ordering::SeqCst);
+        let etag = format!("\"v{n}\"");
+        if req.header("if-none-match") == Some(etag.as_str()) {
+            return Response::status(304);
+        }
+        Response::ok("application/rss+xml", feed("Growing Show", 1, 20 + 10 * n))
+            .header("ETag", &etag)
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let first = lib.lock().unwrap().episodes(id).unwrap();
+    lib.lock()
+        .unwrap()
+        .save_progress(first[3].id, 123.0, false)
+        .unwrap();
+
+    let r = rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!(r.status, RefreshStatus::Unchanged);
+    assert_eq!(
+        srv.requests("/feed.xml")
+            .last()
+            .unwrap()
+            .header("if-none-match"),
+        Some("\"v0\"")
+    );
+
+    version.store(1, Ordering::SeqCst);
+    let r = rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!((r.status, r.new_episodes), (RefreshStatus::Updated, 10));
+    let eps = lib.lock().unwrap().episodes(id).unwrap();
+    assert_eq!(eps.len(), 30);
+    assert_eq!(eps.iter().filter(|e| e.is_new).count(), 10);
+    assert!(
+        eps[..10].iter().all(|e| e.is_new),
+        "the ten newest are the new ones"
+    );
+    let kept = eps.iter().find(|e| e.id == first[3].id).unwrap();
+    assert_eq!(kept.position_secs, 123.0, "progress survives a refresh");
+    assert_eq!(lib.lock().unwrap().podcasts().unwrap()[0].new_count, 10);
+}
+
+#[test]
+fn the_same_bytes_again_without_validators_are_not_stored_again() {
+    let srv = Server::start();
+    let body = feed("Plain Server", 1, 50);
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let r = rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!(r.status, RefreshStatus::Unchanged);
+    assert_eq!(titles(&lib, id).len(), 50);
+}
+
+/// Every failure leaves the library as it was and names the feed and the cause.
+fn assert_refresh_fails_cleanly(
+    respond: impl Fn(&common::server::Request) -> Response + Send + Sync + 'static,
+    cause: &str,
+) {
+    let srv = Server::start();
+    let broken = Arc::new(AtomicUsize::new(0));
+    let b = broken.clone();
+    let body = feed("Fragile Show", 1, 12);
+    let respond = Arc::new(respond);
+    srv.route("/feed.xml", move |req| {
+        if b.load(Ordering::SeqCst) == 1 {
+            respond(req)
+        } else {
+            Response::ok("application/rss+xml", body.clone())
+        }
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let before = lib.lock().unwrap().episodes(id).unwrap();
+    lib.lock()
+        .unwrap()
+        .save_progress(before[0].id, 42.0, false)
+        .unwrap();
+    broken.store(1, Ordering::SeqCst);
+    let r = rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!(r.status, RefreshStatus::Failed, "{r:?}");
+    let msg = r.message.unwrap();
+    assert!(
+        msg.contains("Fragile Show") && msg.contains(&srv.url("/feed.xml")),
+        "names the feed: {msg}"
+    );
+    assert!(msg.contains(cause), "names the cause ({cause}): {msg}");
+    let after = lib.lock().unwrap().episodes(id).unwrap();
+    assert_eq!(after.len(), before.len(), "nothing deleted");
+    assert_eq!(after[0].position_secs, 42.0, "progress kept");
+    let pods = lib.lock().unwrap().podcasts().unwrap();
+    assert_eq!(
+        pods[0].last_error.as_deref(),
+        Some(msg.as_str()),
+        "the failure is visible in the library"
+    );
+}
+
+#[test]
+fn refresh_404_keeps_everything() {
+    assert_refresh_fails_cleanly(|_| Response::status(404), "404 Not Found");
+}
+
+#[test]
+fn refresh_500_keeps_everything() {
+    assert_refresh_fails_cleanly(|_| Response::status(500), "500 Internal Server Error");
+}
+
+#[test]
+fn refresh_timeout_keeps_everything() {
+    assert_refresh_fails_cleanly(
+        |_| Response::ok("application/rss+xml", "<rss/>").delayed(Duration::from_secs(4)),
+        "did not answer",
+    );
+}
+
+#[test]
+fn refresh_malformed_xml_keeps_everything() {
+    assert_refresh_fails_cleanly(
+        |_| {
+            Response::ok(
+                "application/rss+xml",
+                "<?xml version=\"1.0\"?><rss><channel><title>Oops</title><item><title>x</item>",
+            )
+        },
+        "not valid XML",
+    );
+}
+
+#[test]
+fn refresh_html_instead_of_a_feed_keeps_everything() {
+    assert_refresh_fails_cleanly(
+        |_| {
+            Response::ok(
+                "text/html",
+                "<!DOCTYPE html><html><body><h1>Site moved</h1></body></html>",
+            )
+        },
+        "web page",
+    );
+}
+
+#[test]
+fn refresh_redirect_loop_keeps_everything() {
+    assert_refresh_fails_cleanly(
+        |_| Response::redirect(302, "/feed.xml"),
+        "redirects in a loop",
+    );
+}
+
+#[test]
+fn a_100_mb_feed_is_refused_not_loaded() {
+    assert_refresh_fails_cleanly(
+        |_| Response {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/rss+xml".into())],
+            body: Body::Repeat {
+                chunk: b"<!-- padding -->".repeat(4096),
+                len: 100 * 1024 * 1024,
+            },
+            delay: None,
+        },
+        "larger than 64 MB",
+    );
+}
+
+#[test]
+fn permanent_redirects_are_remembered_temporary_ones_are_not() {
+    let srv = Server::start();
+    let body = feed("Moving Show", 1, 5);
+    let b2 = body.clone();
+    srv.route("/new.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    srv.route("/temp.xml", move |_| {
+        Response::ok("application/rss+xml", b2.clone())
+    });
+    let moved = Arc::new(AtomicUsize::new(0));
+    let m = moved.clone();
+    let body3 = feed("Moving Show", 1, 5);
+    srv.route("/old.xml", move |_| match m.load(Ordering::SeqCst) {
+        0 => Response::ok("application/rss+xml", body3.clone()),
+        1 => Response::redirect(302, "/temp.xml"),
+        _ => Response::redirect(301, "/new.xml"),
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/old.xml"))).unwrap();
+    moved.store(1, Ordering::SeqCst);
+    rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!(
+        lib.lock().unwrap().podcasts().unwrap()[0].feed_url,
+        srv.url("/old.xml")
+    );
+    moved.store(2, Ordering::SeqCst);
+    let r = rt.block_on(subs.refresh(id)).unwrap();
+    assert_ne!(r.status, RefreshStatus::Failed, "{r:?}");
+    assert_eq!(
+        lib.lock().unwrap().podcasts().unwrap()[0].feed_url,
+        srv.url("/new.xml")
+    );
+}
+
+#[test]
+fn subscribe_failures_are_clear() {
+    let srv = Server::start();
+    srv.route("/page", |_| {
+        Response::ok(
+            "text/html",
+            "<html><head><title>No feed</title></head><body>Nothing</body></html>",
+        )
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let err = rt
+        .block_on(subs.subscribe(&srv.url("/missing.xml")))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&srv.url("/missing.xml")) && err.contains("404"),
+        "{err}"
+    );
+    let err = rt
+        .block_on(subs.subscribe(&srv.url("/page")))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("links no feed"), "{err}");
+    // A port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let err = rt
+        .block_on(subs.subscribe(&format!("http://{dead}/feed.xml")))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("could not connect"), "{err}");
+    let err = rt
+        .block_on(subs.subscribe("ftp://example.org/feed"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not an http(s) address"), "{err}");
+    assert!(
+        lib.lock().unwrap().podcasts().unwrap().is_empty(),
+        "nothing half-added"
+    );
+}
+
+#[test]
+fn items_without_guids_are_matched_by_enclosure_across_refreshes() {
+    let srv = Server::start();
+    let version = Arc::new(AtomicUsize::new(0));
+    let v = version.clone();
+    srv.route("/feed.xml", move |_| {
+        let n = v.load(Ordering::SeqCst);
+        let spec = FeedSpec {
+            title: "No GUIDs",
+            first: 1,
+            count: 5 + n,
+            base: "https://cdn.example",
+            guids: false,
+        };
+        Response::ok("application/rss+xml", feedgen::rss(&spec))
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    version.store(2, Ordering::SeqCst);
+    let r = rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!(r.new_episodes, 2);
+    assert_eq!(titles(&lib, id).len(), 7, "no duplicates");
+}
+
+#[test]
+fn refresh_all_reports_each_podcast_and_progress() {
+    let srv = Server::start();
+    for i in 0..6 {
+        let body = feed(&format!("Show {i}"), 1, 3);
+        srv.route(&format!("/f{i}.xml"), move |_| {
+            Response::ok("application/rss+xml", body.clone())
+        });
+    }
+    let (subs, _lib) = setup();
+    let rt = rt();
+    for i in 0..6 {
+        rt.block_on(subs.subscribe(&srv.url(&format!("/f{i}.xml"))))
+            .unwrap();
+    }
+    srv.route("/f2.xml", |_| Response::status(500));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let reports = rt
+        .block_on(subs.refresh_all(move |done, total| s.lock().unwrap().push((done, total))))
+        .unwrap();
+    assert_eq!(reports.len(), 6);
+    assert_eq!(
+        reports
+            .iter()
+            .filter(|r| r.status == RefreshStatus::Failed)
+            .count(),
+        1
+    );
+    assert!(reports
+        .iter()
+        .any(|r| r.title == "Show 2" && r.status == RefreshStatus::Failed));
+    assert_eq!(seen.lock().unwrap().last(), Some(&(6, 6)));
+}
+
+#[test]
+fn unsubscribe_removes_the_podcast_and_its_progress() {
+    let srv = Server::start();
+    let body = feed("Leaving Show", 1, 4);
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    let (subs, lib) = setup();
+    let id = rt()
+        .block_on(subs.subscribe(&srv.url("/feed.xml")))
+        .unwrap();
+    let ep = lib.lock().unwrap().episodes(id).unwrap()[0].id;
+    lib.lock().unwrap().save_progress(ep, 10.0, false).unwrap();
+    subs.unsubscribe(id).unwrap();
+    let l = lib.lock().unwrap();
+    assert!(l.podcasts().unwrap().is_empty());
+    assert_eq!(l.progress(ep).unwrap(), None);
+    assert!(l.episode(ep).is_err());
+}
+
+#[test]
+fn opml_import_subscribes_and_export_lists_them() {
+    let srv = Server::start();
+    for i in 0..2 {
+        let body = feed(&format!("Imported {i}"), 1, 2);
+        srv.route(&format!("/o{i}.xml"), move |_| {
+            Response::ok("application/rss+xml", body.clone())
+        });
+    }
+    let opml = format!(
+        r#"<?xml version="1.0"?><opml version="1.0"><head/><body><outline text="Podcasts">
+<outline type="rss" text="Zero" xmlUrl="{}"/><outline type="rss" text="One" xmlUrl="{}"/>
+<outline type="rss" text="Gone" xmlUrl="{}"/></outline></body></opml>"#,
+        srv.url("/o0.xml"),
+        srv.url("/o1.xml"),
+        srv.url("/gone.xml")
+    );
+    let (subs, lib) = setup();
+    let rt = rt();
+    let report = rt.block_on(subs.import_opml(&opml, |_, _| {})).unwrap();
+    assert_eq!(report.added, 2);
+    assert_eq!(report.failed.len(), 1);
+    assert!(
+        report.failed[0].message.contains("404"),
+        "{:?}",
+        report.failed
+    );
+    let again = rt.block_on(subs.import_opml(&opml, |_, _| {})).unwrap();
+    assert_eq!(again.existing, 2);
+    assert_eq!(lib.lock().unwrap().podcasts().unwrap().len(), 2);
+    let (doc, count) = subs.export_opml().unwrap();
+    assert_eq!(count, 2);
+    let urls: Vec<String> = earshot::opml::parse(&doc)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.url)
+        .collect();
+    assert!(urls.contains(&srv.url("/o0.xml")) && urls.contains(&srv.url("/o1.xml")));
+}
+
+#[test]
+fn artwork_is_fetched_once_and_only_if_it_is_an_image() {
+    let srv = Server::start();
+    let body = feedgen::rss(&FeedSpec {
+        title: "Art Show",
+        first: 1,
+        count: 2,
+        base: &srv.base,
+        guids: true,
+    });
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    let png = [
+        &[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[0u8; 64][..],
+    ]
+    .concat();
+    let p2 = png.clone();
+    srv.route("/art.jpg", move |_| Response::ok("image/jpeg", p2.clone()));
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (mime, bytes) = lib
+        .lock()
+        .unwrap()
+        .artwork(id)
+        .unwrap()
+        .expect("artwork stored");
+    assert_eq!(
+        mime, "image/png",
+        "judged by its bytes, not the server's word"
+    );
+    assert_eq!(bytes, png);
+    assert!(lib.lock().unwrap().podcasts().unwrap()[0].has_artwork);
+    srv.route("/feed.xml", |_| Response::status(304));
+    rt.block_on(subs.refresh(id)).unwrap();
+    assert_eq!(srv.requests("/art.jpg").len(), 1, "not fetched again");
+
+    // A page that is not an image is not stored.
+    let srv2 = Server::start();
+    let body = feedgen::rss(&FeedSpec {
+        title: "Bad Art",
+        first: 1,
+        count: 1,
+        base: &srv2.base,
+        guids: true,
+    });
+    srv2.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    srv2.route("/art.jpg", |_| {
+        Response::ok("image/jpeg", "<html>not an image</html>")
+    });
+    let id2 = rt.block_on(subs.subscribe(&srv2.url("/feed.xml"))).unwrap();
+    assert!(lib.lock().unwrap().artwork(id2).unwrap().is_none());
+}
