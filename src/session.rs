@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::library::{EpisodeId, Library};
-use crate::player::{self, AudioOutput, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus};
+use crate::player::{
+    self, AudioOutput, Media, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus,
+};
 
 /// Progress is written at least this often while playing (and on every pause, seek,
 /// episode change, end and quit).
@@ -121,27 +123,37 @@ impl Session {
 
     /// Opens an episode at its saved position (from the start if it was played to the end).
     pub fn load(&self, episode: EpisodeId, autoplay: bool) -> Result<PlayerSnapshot> {
-        let (path, start, duration) = {
+        let (media, start, duration) = {
             let lib = self.library();
             let media = lib.episode(episode)?;
             let title = &media.summary.title;
-            let rel = media.local_file.as_deref().ok_or_else(|| {
-                Error::NotFound(format!(
-                    "the audio of \"{title}\" (it has not been downloaded yet)"
-                ))
-            })?;
-            let path = Library::resolve_local(&self.inner.data_dir, rel).ok_or_else(|| {
-                Error::NotFound(format!("a safe path for the audio of \"{title}\""))
-            })?;
-            if !path.is_file() {
-                return Err(Error::NotFound(format!(
-                    "the audio file of \"{title}\" ({})",
-                    path.display()
-                )));
-            }
+            let source = match (media.local_file.as_deref(), media.enclosure_url.as_deref()) {
+                (Some(rel), _) => {
+                    let path =
+                        Library::resolve_local(&self.inner.data_dir, rel).ok_or_else(|| {
+                            Error::NotFound(format!("a safe path for the audio of \"{title}\""))
+                        })?;
+                    if !path.is_file() {
+                        return Err(Error::NotFound(format!(
+                            "the audio file of \"{title}\" ({})",
+                            path.display()
+                        )));
+                    }
+                    Media::File(path)
+                }
+                // Not downloaded: stream it.
+                (None, Some(url)) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Media::Url(url.to_string())
+                }
+                _ => {
+                    return Err(Error::NotFound(format!(
+                        "audio for \"{title}\" (the feed gives no audio file for it)"
+                    )))
+                }
+            };
             let s = &media.summary;
             let start = if s.played { 0.0 } else { s.position_secs };
-            (path, start, s.duration_secs)
+            (source, start, s.duration_secs)
         };
         self.save_now();
         let token = {
@@ -159,7 +171,7 @@ impl Session {
         self.library()
             .set_state(LAST_EPISODE_KEY, &episode.0.to_string())?;
         self.inner.player.send(PlayerCommand::Load {
-            path,
+            media,
             start,
             autoplay,
             token,

@@ -1,5 +1,7 @@
 //! `earshot-cli`: JSON on stdout, clear errors on stderr with a non-zero exit.
 
+mod common;
+
 use std::process::Command;
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -65,4 +67,68 @@ fn bad_input_fails_with_a_message_on_stderr() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("could not read /nonexistent/chapters.json")
     );
+}
+
+#[test]
+fn feed_prints_the_podcast_from_a_file() {
+    let file = format!(
+        "{}/tests/fixtures/feeds/p20_full.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = cli(&["feed", &file, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["feed"]["title"], "The Lantern Hour");
+    let eps = v["feed"]["episodes"].as_array().unwrap();
+    assert_eq!(eps.len(), 3);
+    let ep3 = &eps[0];
+    assert_eq!(ep3["durationSecs"], 3723.0);
+    assert!(ep3["enclosure"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    assert_eq!(
+        ep3["chapters"]["url"],
+        "https://lantern.example.org/ep3/chapters.json"
+    );
+    assert_eq!(ep3["transcripts"].as_array().unwrap().len(), 3);
+    assert_eq!(eps[1]["durationSecs"], 2730.0);
+}
+
+#[test]
+fn feed_fetches_a_url_and_follows_a_page_to_its_feed() {
+    let srv = common::server::Server::start();
+    let body = earshot::feedgen::rss(&earshot::feedgen::FeedSpec {
+        title: "Served Show",
+        count: 4,
+        ..Default::default()
+    });
+    srv.route("/feed.xml", move |_| {
+        common::server::Response::ok("application/rss+xml", body.clone())
+    });
+    srv.route("/", |_| {
+        common::server::Response::ok(
+            "text/html",
+            "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feed.xml\"></head></html>",
+        )
+    });
+    let out = cli(&["feed", &srv.url("/"), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["feed"]["title"], "Served Show");
+    assert_eq!(v["source"], srv.url("/feed.xml"));
+    assert_eq!(v["feed"]["episodes"].as_array().unwrap().len(), 4);
+
+    let out = cli(&["feed", &srv.url("/gone.xml"), "--json"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/gone.xml") && err.contains("404"), "{err}");
 }

@@ -190,3 +190,77 @@ fn missing_and_corrupt_audio_are_reported_not_fatal() {
     r.hear(0.5);
     assert!(r.position_near(0.5));
 }
+
+#[test]
+fn an_episode_that_is_not_downloaded_streams_and_seeks_by_range() {
+    use common::server::{Response, Server};
+    use earshot::library::{NewEpisode, NewPodcast};
+    let srv = Server::start();
+    let mp3 = std::fs::read(common::demo_mp3()).unwrap();
+    srv.route("/ep.mp3", move |req| {
+        Response::ranged(req, "audio/mpeg", &mp3)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut lib = Library::open(&dir.path().join("library.sqlite3")).unwrap();
+    let podcast = lib
+        .add_podcast(
+            &NewPodcast {
+                feed_url: srv.url("/feed.xml"),
+                title: "Remote".into(),
+                ..Default::default()
+            },
+            &[NewEpisode {
+                guid: "r1".into(),
+                title: "Streamed".into(),
+                duration_secs: Some(132.6),
+                enclosure_url: Some(srv.url("/ep.mp3")),
+                ..Default::default()
+            }],
+        )
+        .unwrap();
+    let episode = lib.episodes(podcast).unwrap()[0].id;
+    let out = ManualOutput::default();
+    let session = Session::start(lib, dir.path().to_path_buf(), Box::new(out.clone()), |_| {});
+    session.load(episode, true).unwrap();
+    assert!(
+        wait_until(T, || session.snapshot().status == PlayerStatus::Playing),
+        "{:?}",
+        session.snapshot()
+    );
+    let n = RATE;
+    assert_eq!(out.take_audio(n, T).len(), n);
+    assert!(
+        wait_until(T, || (session.snapshot().position - 1.0).abs() < 0.03),
+        "{:?}",
+        session.snapshot()
+    );
+
+    session.seek(100.0);
+    assert!(wait_until(T, || (session.snapshot().position - 100.0)
+        .abs()
+        < 0.03));
+    assert_eq!(out.take_audio(n / 2, T).len(), n / 2);
+    assert!(
+        wait_until(T, || (session.snapshot().position - 100.5).abs() < 0.03),
+        "{:?}",
+        session.snapshot()
+    );
+    let ranges: Vec<String> = srv
+        .requests("/ep.mp3")
+        .iter()
+        .filter_map(|r| r.header("range").map(str::to_string))
+        .collect();
+    let far = ranges.iter().any(|r| {
+        r.trim_start_matches("bytes=")
+            .split('-')
+            .next()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 500_000
+    });
+    assert!(
+        far,
+        "the seek fetched a range near 100 s instead of reading everything: {ranges:?}"
+    );
+}

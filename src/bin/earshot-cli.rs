@@ -24,6 +24,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Play a file or URL headless on the default output device, printing one JSON line per
+    /// player event (position lines several times a second) with milliseconds since start.
+    Play {
+        /// An audio file or an http(s) URL.
+        source: String,
+        /// Start here (seconds).
+        #[arg(long, default_value_t = 0.0)]
+        start: f64,
+        /// Stop after this many seconds of wall time (default: play to the end).
+        #[arg(long)]
+        duration: Option<f64>,
+    },
     /// Parse a transcript (WebVTT) and print its segments.
     Transcript {
         file: PathBuf,
@@ -123,6 +135,14 @@ fn load_feed(source: &str) -> Result<FeedOut, Error> {
 
 fn run(cli: Cli) -> Result<String, Error> {
     let json = match cli.command {
+        Command::Play {
+            source,
+            start,
+            duration,
+        } => {
+            play(&source, start, duration)?;
+            return Ok(String::new());
+        }
         Command::Feed { source, json: _ } => serde_json::to_string_pretty(&load_feed(&source)?),
         Command::Transcript { file, json: _ } => {
             let segments = transcript::parse_vtt(&read(&file)?)
@@ -146,11 +166,83 @@ fn run(cli: Cli) -> Result<String, Error> {
     Ok(json.expect("serializing plain data cannot fail"))
 }
 
+/// Runs `play`: prints events as JSON lines until the end, an error, or `duration`.
+fn play(source: &str, start: f64, duration: Option<f64>) -> Result<(), Error> {
+    use earshot::player::{self, Media, PlayerCommand, PlayerEvent, PlayerStatus, RodioOutput};
+    let media = if source.starts_with("http://") || source.starts_with("https://") {
+        Media::Url(source.to_string())
+    } else {
+        let path = Path::new(source);
+        if !path.is_file() {
+            return Err(Error::NotFound(format!("the audio file {source}")));
+        }
+        Media::File(path.to_path_buf())
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handle = player::spawn(Box::new(RodioOutput::default()), tx);
+    let t0 = std::time::Instant::now();
+    handle.send(PlayerCommand::Load {
+        media,
+        start,
+        autoplay: true,
+        token: 1,
+    });
+    let deadline = duration.map(|d| t0 + std::time::Duration::from_secs_f64(d));
+    let ms = || t0.elapsed().as_secs_f64() * 1000.0;
+    loop {
+        let wait = deadline.map_or(std::time::Duration::from_secs(3600), |d| {
+            d.saturating_duration_since(std::time::Instant::now())
+        });
+        let event = match rx.recv_timeout(wait) {
+            Ok(e) => e,
+            Err(_) => break,
+        };
+        let line = match event {
+            PlayerEvent::Loaded {
+                duration, position, ..
+            } => {
+                serde_json::json!({"ms": ms(), "event": "loaded", "duration": duration, "position": position})
+            }
+            PlayerEvent::Status { status, position } => {
+                serde_json::json!({"ms": ms(), "event": "status", "status": status, "position": position})
+            }
+            PlayerEvent::Position {
+                position, playing, ..
+            } => {
+                serde_json::json!({"ms": ms(), "event": "position", "position": position, "playing": playing})
+            }
+            PlayerEvent::Seeked { position } => {
+                serde_json::json!({"ms": ms(), "event": "seeked", "position": position})
+            }
+            PlayerEvent::Error { error, .. } => {
+                handle.send(PlayerCommand::Shutdown);
+                return Err(Error::Audio(error));
+            }
+        };
+        println!("{line}");
+        if line["event"] == "status" && (line["status"] == "ended" || line["status"] == "idle") {
+            break;
+        }
+        let _ = PlayerStatus::Idle;
+    }
+    handle.send(PlayerCommand::Shutdown);
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    // Diagnostics only when asked for (RUST_LOG=info): stdout stays JSON, stderr stays terse.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(out) => {
-            println!("{out}");
+            if !out.is_empty() {
+                println!("{out}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -36,6 +36,8 @@ pub struct Decoder {
     skip_until: u64,
     buf: Option<SampleBuffer<f32>>,
     name: String,
+    /// Streamed over HTTP (seeks should avoid reading everything in between).
+    remote: bool,
 }
 
 impl Decoder {
@@ -45,9 +47,34 @@ impl Decoder {
             name: name.clone(),
             reason: e.to_string(),
         })?;
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let ext = path.extension().and_then(|e| e.to_str());
+        Self::from_source(Box::new(file), ext, name)
+    }
+
+    /// Streams from an http(s) URL (ranged reads; see [`super::http_source`]).
+    pub fn open_url(url: &str) -> Result<Self, AudioError> {
+        let source = super::http_source::HttpSource::open(url, std::time::Duration::from_secs(20))
+            .map_err(|e| AudioError::Open {
+                name: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        let ext = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.path_segments()?.next_back().map(str::to_string))
+            .and_then(|last| last.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()));
+        let mut d = Self::from_source(Box::new(source), ext.as_deref(), url.to_string())?;
+        d.remote = true;
+        Ok(d)
+    }
+
+    fn from_source(
+        source: Box<dyn symphonia::core::io::MediaSource>,
+        ext: Option<&str>,
+        name: String,
+    ) -> Result<Self, AudioError> {
+        let mss = MediaSourceStream::new(source, Default::default());
         let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        if let Some(ext) = ext {
             hint.with_extension(ext);
         }
         let fmt = FormatOptions {
@@ -90,6 +117,7 @@ impl Decoder {
             skip_until: 0,
             buf: None,
             name,
+            remote: false,
         })
     }
 
@@ -106,14 +134,20 @@ impl Decoder {
         // (MP3's bit reservoir, AAC's overlap) garbles its first frames.
         let from = (seconds - PREROLL_SECS).max(0.0);
         let time = Time::new(from.trunc() as u64, from.fract());
-        match self.reader.seek(
-            SeekMode::Accurate,
-            SeekTo::Time {
-                time,
-                track_id: Some(self.track_id),
-            },
-        ) {
-            Ok(_) => {}
+        let track_id = Some(self.track_id);
+        let to = || SeekTo::Time { time, track_id };
+        // Streaming: an accurate MP3 seek reads every byte up to the target. A coarse seek jumps
+        // (one ranged request) and the frame trim below makes the landing exact, unless the
+        // coarse guess overshot, in which case the accurate seek is the fallback.
+        let coarse_ok = self.remote
+            && matches!(self.reader.seek(SeekMode::Coarse, to()), Ok(s) if s.actual_ts <= target);
+        let result = if coarse_ok {
+            Ok(())
+        } else {
+            self.reader.seek(SeekMode::Accurate, to()).map(|_| ())
+        };
+        match result {
+            Ok(()) => {}
             // Seeking past the end: nothing more to play.
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
             Err(SymError::SeekError(_)) if target > 0 => {}

@@ -1,6 +1,5 @@
 //! The player thread's loop: commands in, decode ahead, events out.
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +9,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::decode::Decoder;
 use super::output::AudioOutput;
 use super::stream::{self, Chunk, Shared, StreamSource};
-use super::{AudioError, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus};
+use super::{AudioError, Media, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus};
 
 /// Chunks decoded ahead of the device (an MP3 packet is ~26 ms, so ~0.4 s).
 const QUEUE_CHUNKS: usize = 16;
@@ -70,7 +69,7 @@ impl Track {
         if let (Some((from, since)), Some(now)) = (self.resumed_at, self.shared.played_frame()) {
             if now > from {
                 self.flowing = true;
-                tracing::debug!("audio flowing {:?} after play/seek", since.elapsed());
+                tracing::info!("audio flowing {:?} after play/seek", since.elapsed());
             }
         }
     }
@@ -127,7 +126,28 @@ impl Engine {
             };
             match rx.recv_timeout(wait) {
                 Ok(PlayerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
-                Ok(cmd) => self.handle(cmd),
+                Ok(cmd) => {
+                    // A bug in one command must not take the player down with it.
+                    let handled =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(cmd)));
+                    if handled.is_err() {
+                        tracing::error!("the player hit an internal error; the track was unloaded");
+                        if let Some(t) = self.track.take() {
+                            t.shared.stopped.store(true, Ordering::Release);
+                        }
+                        self.emit(PlayerEvent::Error {
+                            error: AudioError::Decode {
+                                name: "the track".into(),
+                                reason: "internal error".into(),
+                            },
+                            token: None,
+                        });
+                        self.emit(PlayerEvent::Status {
+                            status: PlayerStatus::Idle,
+                            position: 0.0,
+                        });
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {}
             }
             self.decode_ahead();
@@ -160,11 +180,11 @@ impl Engine {
     fn handle(&mut self, cmd: PlayerCommand) {
         match cmd {
             PlayerCommand::Load {
-                path,
+                media,
                 start,
                 autoplay,
                 token,
-            } => self.load(&path, start, autoplay, token),
+            } => self.load(&media, start, autoplay, token),
             PlayerCommand::Play => self.play(),
             PlayerCommand::Pause => self.pause(),
             PlayerCommand::Seek(s) => self.seek(s),
@@ -181,7 +201,7 @@ impl Engine {
         }
     }
 
-    fn load(&mut self, path: &Path, start: f64, autoplay: bool, token: u64) {
+    fn load(&mut self, media: &Media, start: f64, autoplay: bool, token: u64) {
         if let Some(old) = self.track.take() {
             old.shared.stopped.store(true, Ordering::Release);
         }
@@ -189,7 +209,12 @@ impl Engine {
             status: PlayerStatus::Loading,
             position: start,
         });
-        let opened = Decoder::open(path).and_then(|mut d| {
+        let began = Instant::now();
+        let opened = match media {
+            Media::File(path) => Decoder::open(path),
+            Media::Url(url) => Decoder::open_url(url),
+        };
+        let opened = opened.and_then(|mut d| {
             let duration = d.duration();
             let start = duration.map_or(start, |dur| start.min(dur)).max(0.0);
             if start > 0.0 {
@@ -236,6 +261,7 @@ impl Engine {
             resumed_at: None,
             flowing: false,
         });
+        tracing::info!("track opened in {:?}", began.elapsed());
         self.emit(PlayerEvent::Loaded {
             token,
             duration,

@@ -6,6 +6,7 @@
 
 pub mod decode;
 mod engine;
+pub mod http_source;
 pub mod output;
 pub mod stream;
 
@@ -30,10 +31,19 @@ pub enum AudioError {
     Decode { name: String, reason: String },
 }
 
+/// Where a track's audio comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Media {
+    /// A downloaded or bundled file.
+    File(PathBuf),
+    /// Streamed from the episode's http(s) URL.
+    Url(String),
+}
+
 #[derive(Debug, Clone)]
 pub enum PlayerCommand {
     Load {
-        path: PathBuf,
+        media: Media,
         start: f64,
         autoplay: bool,
         token: u64,

@@ -48,6 +48,43 @@ impl Response {
             delay: None,
         }
     }
+    /// Serves `bytes` honouring a `Range: bytes=N-[M]` request header (206 + Content-Range).
+    pub fn ranged(req: &Request, content_type: &str, bytes: &[u8]) -> Self {
+        let total = bytes.len();
+        let range = req
+            .header("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| {
+                let (a, b) = r.split_once('-')?;
+                let start: usize = a.parse().ok()?;
+                let end: usize = if b.is_empty() {
+                    total.checked_sub(1)?
+                } else {
+                    b.parse::<usize>().ok()?.min(total - 1)
+                };
+                Some((start, end))
+            });
+        match range {
+            Some((start, _)) if start >= total => {
+                Self::status(416).header("Content-Range", &format!("bytes */{total}"))
+            }
+            Some((start, end)) => Self {
+                status: 206,
+                headers: vec![
+                    ("Content-Type".into(), content_type.into()),
+                    ("Accept-Ranges".into(), "bytes".into()),
+                    (
+                        "Content-Range".into(),
+                        format!("bytes {start}-{end}/{total}"),
+                    ),
+                ],
+                body: Body::Bytes(bytes[start..=end].to_vec()),
+                delay: None,
+            },
+            None => Self::ok(content_type, bytes.to_vec()).header("Accept-Ranges", "bytes"),
+        }
+    }
+
     pub fn status(status: u16) -> Self {
         Self {
             status,
@@ -82,10 +119,12 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         301 => "Moved Permanently",
         302 => "Found",
+        206 => "Partial Content",
         304 => "Not Modified",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
         404 => "Not Found",
+        416 => "Range Not Satisfiable",
         500 => "Internal Server Error",
         _ => "Status",
     }

@@ -3,6 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { Builder, By, until } from "selenium-webdriver";
@@ -33,9 +34,36 @@ function feed(base) {
   return xml + "</channel></rss>\n";
 }
 
+const MP3 = readFileSync(new globalThis.URL("../../assets/demo/episode1.mp3", import.meta.url));
+const audioRequests = [];
+
+/** Serves the demo MP3 with Range support, like a podcast host's CDN. */
+function serveAudio(req, res) {
+  audioRequests.push(req.headers.range ?? "");
+  const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+  if (!m) {
+    res.writeHead(200, { "Content-Type": "audio/mpeg", "Content-Length": MP3.length, "Accept-Ranges": "bytes" });
+    return res.end(MP3);
+  }
+  const start = Number(m[1]);
+  const end = m[2] ? Math.min(Number(m[2]), MP3.length - 1) : MP3.length - 1;
+  if (start >= MP3.length) {
+    res.writeHead(416, { "Content-Range": `bytes */${MP3.length}` });
+    return res.end();
+  }
+  res.writeHead(206, {
+    "Content-Type": "audio/mpeg",
+    "Content-Length": end - start + 1,
+    "Content-Range": `bytes ${start}-${end}/${MP3.length}`,
+    "Accept-Ranges": "bytes",
+  });
+  res.end(MP3.subarray(start, end + 1));
+}
+
 let server, base;
 before(async () => {
   server = createServer((req, res) => {
+    if (req.url.startsWith("/audio/")) return serveAudio(req, res);
     if (req.url === "/feed.xml") {
       res.writeHead(200, { "Content-Type": "application/rss+xml" });
       res.end(feed(base));
@@ -69,6 +97,20 @@ test("subscribe to a local feed, see its episodes, refresh and see new ones", as
     for (const a of alerts) assert.equal((await a.getText()).trim(), "", "no error shown");
     assert.equal(await d.executeScript(() => window.__pwned), null, "feed scripts never run");
     await screenshot("e2e-podcast.png");
+
+    // Not downloaded: pressing play streams it from the server.
+    const t0 = Date.now();
+    await fresh.click();
+    const end = Date.now() + 20_000;
+    let pos = 0;
+    while (Date.now() < end) {
+      pos = await d.executeScript(() => Number(document.querySelector('[data-testid="position"]')?.getAttribute("data-seconds") ?? 0));
+      if (pos > 0.2) break;
+      await sleep(25);
+    }
+    assert.ok(pos > 0.2, "the streamed episode plays");
+    console.log(`# streaming: click to moving position ${Date.now() - t0} ms`);
+    assert.ok(audioRequests.length >= 1, "audio came from the server");
   } finally {
     await d.quit();
   }
