@@ -115,7 +115,9 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
             enclosure_url: None,
             local_file: Some(local_name(&ep.audio)),
             chapters,
-            chapters_source: "podcasting2.0-json".into(),
+            chapters_source: crate::chapters::ChapterSource::Podcasting20Json
+                .as_str()
+                .into(),
             segments,
         });
     }

@@ -303,6 +303,54 @@ impl Subscriptions {
         }
     }
 
+    /// Makes sure an episode has its best chapters stored: the feed's Podcasting 2.0 chapters
+    /// file (fetched once), else time stamps in its show notes. A failed fetch keeps what is
+    /// stored and falls back to the show notes.
+    pub async fn ensure_chapters(&self, id: crate::library::EpisodeId) -> Result<()> {
+        let (url, stored_from) = self.lib().chapter_sources(id)?;
+        if stored_from.as_deref() == Some(crate::chapters::ChapterSource::Podcasting20Json.as_str())
+        {
+            return Ok(());
+        }
+        if let Some(url) = url.as_deref().and_then(|u| Url::parse(u).ok()) {
+            match self
+                .http
+                .get(&url, &Validators::default(), 2 * 1024 * 1024)
+                .await
+            {
+                Ok(Fetched::Body(b)) => match std::str::from_utf8(&b.bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| {
+                        crate::chapters::parse_json_chapters(t).map_err(|e| e.to_string())
+                    }) {
+                    Ok(ch) if !ch.is_empty() => {
+                        let key = crate::chapters::ChapterSource::Podcasting20Json.as_str();
+                        return self.lib().replace_chapters(id, key, &ch);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("chapters file {url} is unusable: {e}"),
+                },
+                Ok(Fetched::NotModified { .. }) => {}
+                Err(e) => tracing::warn!("could not fetch chapters {url}: {e}"),
+            }
+        }
+        if stored_from.is_some() {
+            return Ok(());
+        }
+        let media = self.lib().episode(id)?;
+        if let Some(notes) = media.show_notes_html.as_deref() {
+            let ch = crate::chapters::chapters_from_show_notes(notes, media.summary.duration_secs);
+            if !ch.is_empty() {
+                return self.lib().replace_chapters(
+                    id,
+                    crate::chapters::ChapterSource::ShowNotes.as_str(),
+                    &ch,
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Subscribes to every feed in an OPML document that is not in the library yet.
     pub async fn import_opml(
         &self,

@@ -532,3 +532,46 @@ fn artwork_is_fetched_once_and_only_if_it_is_an_image() {
     let id2 = rt.block_on(subs.subscribe(&srv2.url("/feed.xml"))).unwrap();
     assert!(lib.lock().unwrap().artwork(id2).unwrap().is_none());
 }
+
+#[test]
+fn chapters_come_from_the_chapters_file_else_from_show_note_time_stamps() {
+    let srv = Server::start();
+    let body = feedgen::rss(&FeedSpec {
+        title: "Chaptered",
+        first: 1,
+        count: 2,
+        base: &srv.base,
+        guids: true,
+    });
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    srv.route("/chapters/2.json", |_| {
+        Response::ok(
+            "application/json+chapters",
+            r#"{"version":"1.2.0","chapters":[{"startTime":0,"title":"Hello"},{"startTime":61.5,"title":"Middle"},{"startTime":300.25,"title":"End"}]}"#,
+        )
+    });
+    // Episode 1's chapters file is missing (404): its show notes list times instead.
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let eps = lib.lock().unwrap().episodes(id).unwrap();
+    let (ep2, ep1) = (eps[0].id, eps[1].id);
+
+    rt.block_on(subs.ensure_chapters(ep2)).unwrap();
+    let ch = lib.lock().unwrap().chapters(ep2).unwrap();
+    assert_eq!(
+        ch.iter().map(|c| c.start).collect::<Vec<_>>(),
+        [0.0, 61.5, 300.25]
+    );
+    assert_eq!(ch[1].title, "Middle");
+    rt.block_on(subs.ensure_chapters(ep2)).unwrap();
+    assert_eq!(srv.requests("/chapters/2.json").len(), 1, "fetched once");
+
+    rt.block_on(subs.ensure_chapters(ep1)).unwrap();
+    let ch = lib.lock().unwrap().chapters(ep1).unwrap();
+    let starts: Vec<f64> = ch.iter().map(|c| c.start).collect();
+    assert_eq!(starts, [0.0, 265.0, 1170.0, 2470.0, 3300.0], "{ch:?}");
+    assert_eq!(ch[0].title, "Introduction");
+}

@@ -204,9 +204,17 @@ fn library_episodes(s: State<'_, Session>, podcast_id: i64) -> Res<Vec<EpisodeSu
 }
 
 #[tauri::command]
-fn episode_detail(s: State<'_, Session>, episode_id: i64) -> Res<EpisodeDetail> {
-    let lib = s.library();
+async fn episode_detail(
+    s: State<'_, Session>,
+    subs: State<'_, Subscriptions>,
+    episode_id: i64,
+) -> Res<EpisodeDetail> {
     let id = EpisodeId(episode_id);
+    // Chapters: the feed's chapters file (fetched once), else time stamps in the show notes.
+    if let Err(e) = subs.ensure_chapters(id).await {
+        tracing::warn!("chapters for episode {episode_id}: {e}");
+    }
+    let lib = s.library();
     let media = lib.episode(id)?;
     let base = media.link.as_deref().and_then(|l| url::Url::parse(l).ok());
     let duration = media.summary.duration_secs;

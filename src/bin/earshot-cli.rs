@@ -51,8 +51,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Parse chapters (Podcasting 2.0 JSON) and print them.
+    /// Find the chapters in a file and say where they come from: audio (ID3 CHAP, MP4 chapter
+    /// track or Nero chpl, Vorbis CHAPTERxxx comments), Podcasting 2.0 chapters JSON, show notes
+    /// (HTML or text), or a feed item / feed (its first item's show notes; its chapters URL is
+    /// printed as `chaptersUrl`, not fetched).
     Chapters {
+        /// An audio file, a chapters.json, show notes (.html/.txt) or a feed item (.xml).
         file: PathBuf,
         #[arg(long)]
         json: bool,
@@ -69,8 +73,9 @@ struct TranscriptOut {
 #[derive(Serialize)]
 struct ChaptersOut {
     source: String,
-    format: &'static str,
-    chapters: Vec<chapters::Chapter>,
+    /// `format`, `from` (the chapter source), `chapters` and, for feed items, `chaptersUrl`.
+    #[serde(flatten)]
+    found: chapters::FileChapters,
 }
 
 fn read(path: &Path) -> Result<String, Error> {
@@ -153,15 +158,10 @@ fn run(cli: Cli) -> Result<String, Error> {
                 segments,
             })
         }
-        Command::Chapters { file, json: _ } => {
-            let chapters = chapters::parse_json_chapters(&read(&file)?)
-                .map_err(|e| Error::parse(file.display().to_string(), e.to_string()))?;
-            serde_json::to_string_pretty(&ChaptersOut {
-                source: file.display().to_string(),
-                format: "podcasting2.0-json",
-                chapters,
-            })
-        }
+        Command::Chapters { file, json: _ } => serde_json::to_string_pretty(&ChaptersOut {
+            source: file.display().to_string(),
+            found: chapters::chapters_from_file(&file)?,
+        }),
     };
     Ok(json.expect("serializing plain data cannot fail"))
 }

@@ -194,6 +194,35 @@ impl Library {
         Ok(())
     }
 
+    /// The episode's Podcasting 2.0 chapters URL and the source its stored chapters came from.
+    pub fn chapter_sources(&self, id: EpisodeId) -> Result<(Option<String>, Option<String>)> {
+        Ok(self.conn.query_row(
+            "SELECT e.chapters_url, (SELECT c.source FROM chapters c WHERE c.episode_id = e.id LIMIT 1)
+             FROM episodes e WHERE e.id = ?1",
+            [id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// Replaces an episode's chapters with `chapters` from `source` (one transaction).
+    pub fn replace_chapters(
+        &mut self,
+        id: EpisodeId,
+        source: &str,
+        chapters: &[crate::chapters::Chapter],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM chapters WHERE episode_id = ?1", [id.0])?;
+        for (i, c) in chapters.iter().enumerate() {
+            tx.execute(
+                r#"INSERT INTO chapters (episode_id, idx, start, "end", title, img, url, toc, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
+                params![id.0, i as i64, c.start, c.end, c.title, c.img, c.url, c.toc, source],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The podcast's stored artwork: (MIME type, bytes).
     pub fn artwork(&self, id: PodcastId) -> Result<Option<(String, Vec<u8>)>> {
         Ok(self

@@ -1,8 +1,109 @@
-//! Chapters: the Podcasting 2.0 JSON chapters format, and lookups by playback position.
+//! Chapters from every place episodes carry them, and lookups by playback position.
+//!
+//! - [`parse_json_chapters`]: the Podcasting 2.0 JSON chapters format (`podcast:chapters`).
+//! - [`chapters_from_audio`] / [`embedded_chapters`]: chapters embedded in the audio file: ID3v2
+//!   `CHAP`/`CTOC` frames (MP3), Nero `chpl` and QuickTime chapter tracks (MP4/M4A), and
+//!   `CHAPTERxxx` Vorbis comments (Ogg, FLAC).
+//! - [`chapters_from_show_notes`]: the time-stamped lists people type into show notes.
+//! - [`merge`]: picks one set by a fixed priority (see [`ChapterSource`]).
+//! - [`chapters_from_file`]: any of the above from a file, recognised by its content.
+//!
+//! Every reader returns its chapters through [`normalize`]: sorted by start, exact duplicates
+//! removed, ends filled in and clipped to the next start and to the audio's duration.
+
+mod embedded;
+mod file;
+mod shownotes;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+pub use embedded::{chapters_from_audio, embedded_chapters};
+pub use file::{chapters_from_file, FileChapters};
+pub use shownotes::chapters_from_show_notes;
+
+/// Where a set of chapters came from. Serialized in kebab case: `podcasting20-json`, `id3`,
+/// `mp4`, `vorbis-comment`, `show-notes`.
+///
+/// **Priority** (what [`merge`] keeps when an episode has chapters in several places), highest
+/// first:
+///
+/// 1. [`Podcasting20Json`](ChapterSource::Podcasting20Json): the feed's `podcast:chapters`
+///    document, written for players on purpose, and the only one with images, links and
+///    `toc: false`;
+/// 2. chapters embedded in the audio: [`Id3`](ChapterSource::Id3) (MP3),
+///    [`Mp4`](ChapterSource::Mp4) (M4A/MP4), [`VorbisComment`](ChapterSource::VorbisComment)
+///    (Ogg, FLAC) — one file has only one of these, so they share a rank;
+/// 3. [`ShowNotes`](ChapterSource::ShowNotes): time stamps found in the show notes text, a guess.
+///
+/// A lower source never overrides a higher one, however many more chapters it has; it is used
+/// only when every higher source has no chapters at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChapterSource {
+    Podcasting20Json,
+    Id3,
+    Mp4,
+    VorbisComment,
+    ShowNotes,
+}
+
+impl ChapterSource {
+    /// The serialized name (`"podcasting20-json"`, `"id3"`, `"mp4"`, `"vorbis-comment"`,
+    /// `"show-notes"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChapterSource::Podcasting20Json => "podcasting20-json",
+            ChapterSource::Id3 => "id3",
+            ChapterSource::Mp4 => "mp4",
+            ChapterSource::VorbisComment => "vorbis-comment",
+            ChapterSource::ShowNotes => "show-notes",
+        }
+    }
+
+    /// Lower is preferred: 0 for Podcasting 2.0 JSON, 1 for anything embedded in the audio,
+    /// 2 for show notes.
+    pub fn rank(self) -> u8 {
+        match self {
+            ChapterSource::Podcasting20Json => 0,
+            ChapterSource::Id3 | ChapterSource::Mp4 | ChapterSource::VorbisComment => 1,
+            ChapterSource::ShowNotes => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for ChapterSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Picks the chapters to use from every source an episode has, by the priority documented on
+/// [`ChapterSource`]: Podcasting 2.0 JSON, then chapters embedded in the audio (ID3, MP4,
+/// Vorbis comments), then show notes.
+///
+/// The first non-empty set in that order wins as it is (a lower source is never mixed in, nor
+/// preferred for having more chapters); between sources of the same rank the one listed first
+/// wins. When every set is empty the answer is the best-ranked source given (or
+/// [`ChapterSource::ShowNotes`] when none is) with no chapters.
+pub fn merge(sources: Vec<(ChapterSource, Vec<Chapter>)>) -> (ChapterSource, Vec<Chapter>) {
+    let mut best: Option<(ChapterSource, Vec<Chapter>)> = None;
+    for (source, chapters) in sources {
+        let better = match &best {
+            None => true,
+            Some((b, bc)) => match (bc.is_empty(), chapters.is_empty()) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => source.rank() < b.rank(),
+            },
+        };
+        if better {
+            best = Some((source, chapters));
+        }
+    }
+    best.unwrap_or((ChapterSource::ShowNotes, Vec::new()))
+}
 
 /// One chapter, as the rest of Earshot sees it. Times are seconds (fractions kept).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
