@@ -10,6 +10,7 @@ fn main() {
         "opml_export",
         "open_external",
         "episode_mark_seen",
+        "chapter_set_skipped",
         "library_episodes",
         "episode_detail",
         "player_snapshot",

@@ -44,6 +44,22 @@ struct State {
     snapshot: PlayerSnapshot,
     token: u64,
     last_saved: Instant,
+    /// Skipped chapters of the loaded episode: playback jumps from start to end.
+    skip_ranges: Vec<(f64, f64)>,
+    /// A jump over a skipped chapter is on its way (until the player confirms the seek).
+    skipping_to: Option<f64>,
+}
+
+/// Where playback should jump to if `position` is inside a skipped range (following
+/// back-to-back skipped chapters to the first one that plays).
+pub fn skip_target(ranges: &[(f64, f64)], position: f64) -> Option<f64> {
+    let mut target = None;
+    let mut at = position;
+    while let Some(&(_, end)) = ranges.iter().find(|(s, e)| *s <= at && at < *e) {
+        target = Some(end);
+        at = end;
+    }
+    target
 }
 
 struct Inner {
@@ -84,6 +100,8 @@ impl Session {
                 },
                 token: 0,
                 last_saved: Instant::now(),
+                skip_ranges: Vec::new(),
+                skipping_to: None,
             }),
             sink: Box::new(sink),
         });
@@ -159,6 +177,8 @@ impl Session {
         let token = {
             let mut st = self.state();
             st.token += 1;
+            st.skip_ranges = self.library().skip_ranges(episode).unwrap_or_default();
+            st.skipping_to = None;
             st.snapshot = PlayerSnapshot {
                 episode_id: Some(episode),
                 status: PlayerStatus::Loading,
@@ -211,6 +231,21 @@ impl Session {
     /// Writes the current position now (used on quit and before switching episodes).
     pub fn save_now(&self) {
         save(&self.inner, &mut self.state());
+    }
+
+    /// Skips (or stops skipping) the chapter starting at `start`; remembered per episode and
+    /// applied at once if that episode is loaded.
+    pub fn set_chapter_skipped(&self, episode: EpisodeId, start: f64, skipped: bool) -> Result<()> {
+        let ranges = {
+            let lib = self.library();
+            lib.set_chapter_skipped(episode, start, skipped)?;
+            lib.skip_ranges(episode)?
+        };
+        let mut st = self.state();
+        if st.snapshot.episode_id == Some(episode) {
+            st.skip_ranges = ranges;
+        }
+        Ok(())
     }
 
     /// Unloads the current episode (saving its place first).
@@ -284,6 +319,7 @@ fn pump_events(inner: std::sync::Weak<Inner>, rx: Receiver<PlayerEvent>) {
                 })
             }
             PlayerEvent::Seeked { position } => {
+                st.skipping_to = None;
                 st.snapshot.position = position;
                 if st.snapshot.status == PlayerStatus::Ended {
                     st.snapshot.status = PlayerStatus::Paused;
@@ -299,6 +335,12 @@ fn pump_events(inner: std::sync::Weak<Inner>, rx: Receiver<PlayerEvent>) {
                 st.snapshot.position = position;
                 if playing && st.last_saved.elapsed() >= SAVE_INTERVAL {
                     save(&inner, &mut st);
+                }
+                if playing && st.skipping_to.is_none() {
+                    if let Some(to) = skip_target(&st.skip_ranges, position) {
+                        st.skipping_to = Some(to);
+                        inner.player.send(PlayerCommand::Seek(to));
+                    }
                 }
                 Some(UiEvent::Position { position, playing })
             }

@@ -264,3 +264,55 @@ fn an_episode_that_is_not_downloaded_streams_and_seeks_by_range() {
         "the seek fetched a range near 100 s instead of reading everything: {ranges:?}"
     );
 }
+
+#[test]
+fn skipped_chapters_are_jumped_over_and_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = rig(dir.path(), ManualOutput::default());
+    let chapters = r.session.library().chapters(r.episode).unwrap();
+    let (second, third) = (chapters[1].start, chapters[2].start);
+    r.session
+        .set_chapter_skipped(r.episode, second, true)
+        .unwrap();
+    r.session.load(r.episode, true).unwrap();
+    assert!(r.status_is(PlayerStatus::Playing));
+    r.session.seek(second - 1.0);
+    assert!(r.position_near(second - 1.0));
+    r.hear(1.5);
+    assert!(
+        wait_until(T, || r.session.snapshot().position >= third),
+        "chapter 2 was skipped: {:?}",
+        r.session.snapshot()
+    );
+    r.hear(0.5);
+    assert!(
+        r.position_near(third + 0.5),
+        "plays on from chapter 3: {:?}",
+        r.session.snapshot()
+    );
+    assert_eq!(
+        r.session
+            .library()
+            .skipped_chapter_starts(r.episode)
+            .unwrap(),
+        vec![second]
+    );
+
+    // Unticked again: it plays.
+    r.session
+        .set_chapter_skipped(r.episode, second, false)
+        .unwrap();
+    r.session.seek(second + 1.0);
+    r.hear(1.0);
+    assert!(r.position_near(second + 2.0), "{:?}", r.session.snapshot());
+}
+
+#[test]
+fn back_to_back_skips_chain() {
+    use earshot::session::skip_target;
+    let ranges = [(10.0, 20.0), (20.0, 30.0), (50.0, 60.0)];
+    assert_eq!(skip_target(&ranges, 12.0), Some(30.0));
+    assert_eq!(skip_target(&ranges, 30.0), None);
+    assert_eq!(skip_target(&ranges, 55.0), Some(60.0));
+    assert_eq!(skip_target(&ranges, 5.0), None);
+}

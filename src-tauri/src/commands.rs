@@ -33,11 +33,22 @@ type Res<T> = Result<T, IpcError>;
 pub struct EpisodeDetail {
     episode: EpisodeSummary,
     podcast_title: String,
-    chapters: Vec<Chapter>,
+    chapters: Vec<ChapterView>,
+    /// Where the chapters came from (`podcasting20-json`, `id3`, …, `show-notes`).
+    chapters_from: Option<String>,
     segments: Vec<Segment>,
     /// Sanitized HTML, time stamps turned into seek links.
     show_notes_html: Option<String>,
     link: Option<String>,
+}
+
+/// A chapter as the UI shows it: the chapter plus whether the listener skips it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChapterView {
+    #[serde(flatten)]
+    chapter: Chapter,
+    skipped: bool,
 }
 
 /// The `library` event stream.
@@ -225,11 +236,32 @@ async fn episode_detail(
     Ok(EpisodeDetail {
         episode: media.summary,
         podcast_title: media.podcast_title,
-        chapters: lib.chapters(id)?.into_iter().filter(|c| c.toc).collect(),
+        chapters: {
+            let skipped = lib.skipped_chapter_starts(id)?;
+            lib.chapters(id)?
+                .into_iter()
+                .filter(|c| c.toc)
+                .map(|c| ChapterView {
+                    skipped: skipped.iter().any(|s| (s - c.start).abs() < 0.0005),
+                    chapter: c,
+                })
+                .collect()
+        },
+        chapters_from: lib.chapter_sources(id)?.1,
         segments: lib.segments(id)?,
         show_notes_html,
         link: media.link,
     })
+}
+
+#[tauri::command]
+fn chapter_set_skipped(
+    s: State<'_, Session>,
+    episode_id: i64,
+    start: f64,
+    skipped: bool,
+) -> Res<()> {
+    Ok(s.set_chapter_skipped(EpisodeId(episode_id), start, skipped)?)
 }
 
 #[tauri::command]
@@ -278,6 +310,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         opml_export,
         open_external,
         episode_mark_seen,
+        chapter_set_skipped,
         library_episodes,
         episode_detail,
         player_snapshot,

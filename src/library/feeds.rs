@@ -223,6 +223,56 @@ impl Library {
         Ok(())
     }
 
+    /// Marks the chapter starting at `start` as skipped (or not) for this episode.
+    pub fn set_chapter_skipped(&self, id: EpisodeId, start: f64, skipped: bool) -> Result<()> {
+        if skipped {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO chapter_skips (episode_id, start) VALUES (?1, ?2)",
+                params![id.0, start],
+            )?;
+        } else {
+            self.conn.execute(
+                "DELETE FROM chapter_skips WHERE episode_id = ?1 AND abs(start - ?2) < 0.0005",
+                params![id.0, start],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Start times of the chapters the listener skips in this episode.
+    pub fn skipped_chapter_starts(&self, id: EpisodeId) -> Result<Vec<f64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT start FROM chapter_skips WHERE episode_id = ?1 ORDER BY start",
+        )?;
+        let rows = stmt.query_map([id.0], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Time ranges playback jumps over: skipped chapters, with their ends (next start or
+    /// the episode's end).
+    pub fn skip_ranges(&self, id: EpisodeId) -> Result<Vec<(f64, f64)>> {
+        let skipped = self.skipped_chapter_starts(id)?;
+        if skipped.is_empty() {
+            return Ok(Vec::new());
+        }
+        let duration = self.episode(id)?.summary.duration_secs;
+        let chapters = self.chapters(id)?;
+        let mut out = Vec::new();
+        for (i, c) in chapters.iter().enumerate() {
+            if !skipped.iter().any(|s| (s - c.start).abs() < 0.0005) {
+                continue;
+            }
+            let end = chapters
+                .get(i + 1)
+                .map(|n| n.start)
+                .or(c.end)
+                .or(duration)
+                .unwrap_or(f64::INFINITY);
+            out.push((c.start, end));
+        }
+        Ok(out)
+    }
+
     /// The podcast's stored artwork: (MIME type, bytes).
     pub fn artwork(&self, id: PodcastId) -> Result<Option<(String, Vec<u8>)>> {
         Ok(self

@@ -114,6 +114,16 @@ CREATE TABLE artwork (
 );
 "#,
         ),
+        // 4: chapters the listener chose to skip, by start time (chapters may be re-fetched).
+        M::up(
+            r#"
+CREATE TABLE chapter_skips (
+    episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+    start      REAL NOT NULL,
+    PRIMARY KEY (episode_id, start)
+) WITHOUT ROWID;
+"#,
+        ),
     ])
 }
 

@@ -93,7 +93,7 @@ fn progress_survives_reopening_the_file() {
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(lib.schema_version().unwrap(), 3);
+    assert_eq!(lib.schema_version().unwrap(), 4);
 }
 
 #[test]
