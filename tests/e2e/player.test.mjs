@@ -103,6 +103,14 @@ test("demo episode plays, transcript follows, chapters jump, progress survives a
     const s = await assertCueFollows(d);
     assert.ok(s.position >= third && s.position < third + 3, `still playing from the chapter: ${s.position}`);
 
+
+    // Next chapter from the player bar.
+    const fourth = Number(await chapters[3].getAttribute("data-start"));
+    await $(d, "next-chapter").click();
+    await waitFor(d, "the jump to chapter 4", (s) => Math.abs(s.position - fourth) < 0.5 && s.chapter === fourth);
+    const marks = await d.findElements(By.css('[data-testid="chapter-mark"]'));
+    assert.equal(marks.length, chapters.length, "a mark on the seek bar per chapter");
+
     await screenshot("e2e-player.png");
 
     await $(d, "play-pause").click();

@@ -40,7 +40,12 @@ export type Chapter = {
   title: string;
   img: string | null;
   url: string | null;
+  /** The listener unticked it: playback (the backend) jumps over it. */
+  skipped: boolean;
 };
+
+/** Where the episode's chapters came from. */
+export type ChaptersFrom = 'podcasting20-json' | 'id3' | 'mp4' | 'vorbis-comment' | 'show-notes';
 
 export type Segment = { start: number; end: number; speaker: string | null; text: string };
 
@@ -56,6 +61,7 @@ export type EpisodeDetail = {
   showNotesHtml: string | null;
   /** The episode's web page. */
   link: string | null;
+  chaptersFrom: ChaptersFrom | null;
 };
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'ended';
@@ -145,6 +151,9 @@ export const api = {
   playerSeek: (seconds: number) => call<null>('player_seek', { seconds }),
   /** relative seconds, e.g. -15 or 30 */
   playerSkip: (delta: number) => call<null>('player_skip', { delta }),
+  /** `start` identifies the chapter; a skipped one is jumped over during playback. */
+  chapterSetSkipped: (episodeId: number, start: number, skipped: boolean) =>
+    call<null>('chapter_set_skipped', { episodeId, start, skipped }),
 
   /** A feed URL, or a web page that links its feed. */
   feedSubscribe: (url: string) => call<PodcastSummary>('feed_subscribe', { url }),

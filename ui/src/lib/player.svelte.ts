@@ -16,10 +16,12 @@ import {
   type Segment,
 } from './api';
 import { errors } from './errors.svelte';
-import { chapterIndexAt, cueIndexAt, sortedByStart } from './search';
+import { chapterIndexAt, cueIndexAt, lastStartingAtOrBefore, sortedByStart } from './search';
 
 export const SKIP_BACK_SECS = -15;
 export const SKIP_FORWARD_SECS = 30;
+/** "Previous chapter" restarts the current one when this far into it, else goes back one. */
+export const CHAPTER_RESTART_SECS = 3;
 
 /** After an optimistic seek, ignore stale position events this far from the target… */
 const STALE_TOLERANCE_SECS = 1.5;
@@ -50,6 +52,25 @@ class Player {
   chapterIndex = $derived(chapterIndexAt(this.chapters, this.position));
   cueIndex = $derived(cueIndexAt(this.segments, this.position));
   currentChapter = $derived(this.chapterIndex >= 0 ? this.chapters[this.chapterIndex] : null);
+  /** The last chapter that has started (even if its explicit end has passed), or -1. */
+  #startedIndex = $derived(lastStartingAtOrBefore(this.chapters, this.position));
+  /** Where "previous chapter" goes: the current chapter's start if well into it, else the one before. */
+  prevChapterStart = $derived.by(() => {
+    const j = this.#startedIndex;
+    if (j < 0) return null;
+    if (this.position - this.chapters[j].start > CHAPTER_RESTART_SECS) return this.chapters[j].start;
+    return j > 0 ? this.chapters[j - 1].start : null;
+  });
+  /** Where "next chapter" goes, or null after the last chapter has started. */
+  nextChapterStart = $derived(this.chapters[this.#startedIndex + 1]?.start ?? null);
+
+  /** End of chapter `i`: its own end, else the next one's start, else the episode's end. */
+  chapterEnd(i: number): number {
+    const ch = this.chapters[i];
+    if (!ch) return this.duration;
+    const end = ch.end ?? this.chapters[i + 1]?.start ?? this.duration;
+    return end > ch.start ? end : this.chapters[i + 1]?.start ?? this.duration;
+  }
 
   #anchorPos = 0;
   #anchorT = 0;
@@ -250,6 +271,36 @@ class Player {
     } catch (e) {
       this.#pendingSeek = null;
       errors.report(e, 'Could not skip');
+    }
+  }
+
+  async prevChapter() {
+    const t = this.prevChapterStart;
+    if (t != null) await this.seek(t);
+  }
+
+  async nextChapter() {
+    const t = this.nextChapterStart;
+    if (t != null) await this.seek(t);
+  }
+
+  /** Tick / untick a chapter (by its start); the backend jumps over skipped ones. Resolves to the state kept. */
+  async setChapterSkipped(start: number, skipped: boolean): Promise<boolean> {
+    const episodeId = this.detail?.episode.id;
+    if (episodeId == null) return !skipped;
+    const mark = (value: boolean) => {
+      if (this.detail?.episode.id !== episodeId) return;
+      this.chapters = this.chapters.map((c) => (c.start === start ? { ...c, skipped: value } : c));
+    };
+    const before = this.chapters.find((c) => c.start === start)?.skipped ?? false;
+    mark(skipped);
+    try {
+      await api.chapterSetSkipped(episodeId, start, skipped);
+      return skipped;
+    } catch (e) {
+      mark(before);
+      errors.report(e, skipped ? 'Could not skip the chapter' : 'Could not restore the chapter');
+      return before;
     }
   }
 

@@ -27,6 +27,7 @@ import {
 // library: 'demo' (one podcast) or 'rich' (several, one with 5,000 episodes).
 // refreshStepMs / subscribeMs: how long each feed takes to fetch.
 // notes: 'evil' → episode 1's show notes carry what a buggy sanitizer might let through.
+// skipped: { [episodeId]: [chapter starts] } → those chapters start out skipped.
 const cfg = {
   tickMs: 200,
   failLibrary: false,
@@ -74,7 +75,23 @@ function recount(podcastId) {
   p.newCount = eps.filter((e) => e.isNew).length;
 }
 
+/** episodeId → Set of skipped chapter starts (`chapter_set_skipped`). */
+const skippedChapters = new Map();
+const skippedOf = (episodeId) => {
+  if (!skippedChapters.has(episodeId)) skippedChapters.set(episodeId, new Set(cfg.skipped?.[episodeId] ?? []));
+  return skippedChapters.get(episodeId);
+};
+
 function detailOf(episodeId) {
+  const d = baseDetailOf(episodeId);
+  if (!d) return null;
+  const skipped = skippedOf(episodeId);
+  d.chapters = d.chapters.map((c) => ({ ...c, skipped: skipped.has(c.start) }));
+  d.chaptersFrom ??= null;
+  return d;
+}
+
+function baseDetailOf(episodeId) {
   const ep = episodeById.get(episodeId);
   if (!ep) return null;
   const base = DETAILS[episodeId];
@@ -363,6 +380,17 @@ function handle(cmd, args) {
       if (!/^(https?|mailto):/i.test(url)) throw { kind: 'invalidUrl', message: `refusing to open ${url}` };
       return null;
     }
+    case 'chapter_set_skipped': {
+      const d = detailOf(args.episodeId);
+      if (!d) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
+      if (!d.chapters.some((c) => c.start === args.start)) {
+        throw { kind: 'notFound', message: `no chapter at ${args.start} in episode ${args.episodeId}` };
+      }
+      const set = skippedOf(args.episodeId);
+      if (args.skipped) set.add(args.start);
+      else set.delete(args.start);
+      return null;
+    }
     case 'player_snapshot':
       return snapshot();
     case 'player_load': {
@@ -438,6 +466,8 @@ window.__fake = {
     emitLibrary({ type: 'changed' });
   },
   podcastIds: () => [...podcasts.keys()],
+  /** Starts of the chapters marked skipped in an episode. */
+  skippedChapters: (episodeId) => [...skippedOf(episodeId)].sort((a, b) => a - b),
   /** Make the next call of `cmd` reject with `{kind, message}`. */
   failNext(cmd, kind, message) {
     failures.set(cmd, { kind, message });

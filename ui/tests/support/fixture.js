@@ -80,11 +80,25 @@ const CUES = [
   [122.0, 132.0, 'Ada', 'See you in the next episode. Bye!'],
 ];
 
+/** A tiny inline chapter image (remote ones are never shown: the CSP forbids them). */
+export const CHAPTER_IMG =
+  'data:image/svg+xml,' +
+  encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" fill="#0f766e"/>' +
+      '<path d="M8 10h16M8 16h16M8 22h10" stroke="white" stroke-width="3" stroke-linecap="round"/></svg>',
+  );
+
 const CHAPTERS = [
   { start: 0, end: 30, title: 'Cold open', img: null, url: null },
-  { start: 30, end: 62, title: 'Why transcripts matter', img: null, url: null },
+  {
+    start: 30,
+    end: 62,
+    title: 'Why transcripts matter',
+    img: CHAPTER_IMG,
+    url: 'https://earshot.example/docs/transcripts',
+  },
   { start: 62, end: 100, title: 'How chapters work', img: null, url: null },
-  { start: 100, end: 132, title: 'Wrap-up', img: null, url: null },
+  { start: 100, end: 132, title: 'Wrap-up', img: 'https://cdn.example/wrap-up.jpg', url: null },
 ];
 
 const seg = ([start, end, speaker, text]) => ({ start, end, speaker, text });
@@ -122,6 +136,7 @@ export const DETAILS = {
     segments: CUES.map(seg),
     showNotesHtml: DEMO_NOTES,
     link: 'https://earshot.example/demo/welcome',
+    chaptersFrom: 'podcasting20-json',
   },
   2: {
     episode: EPISODES[1],
@@ -137,6 +152,7 @@ export const DETAILS = {
     ],
     showNotesHtml: '<p>The long one. Skip to <a href="#" data-seek="3000">00:50:00</a> for the outro.</p>',
     link: null,
+    chaptersFrom: 'id3',
   },
   3: {
     episode: EPISODES[2],
@@ -145,6 +161,7 @@ export const DETAILS = {
     segments: [],
     showNotesHtml: null,
     link: null,
+    chaptersFrom: null,
   },
 };
 
