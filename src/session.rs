@@ -18,6 +18,8 @@ use crate::player::{
 /// episode change, end and quit).
 pub const SAVE_INTERVAL: Duration = Duration::from_secs(3);
 const LAST_EPISODE_KEY: &str = "last_episode";
+/// An episode paused or left this close to its end is marked played.
+pub const PLAYED_NEAR_END_SECS: f64 = 10.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -278,7 +280,12 @@ fn save(inner: &Inner, st: &mut State) {
     if st.snapshot.status == PlayerStatus::Loading {
         return;
     }
-    let played = st.snapshot.status == PlayerStatus::Ended;
+    // Stopping in the last few seconds (the outro) counts as having listened to it.
+    let near_end = st
+        .snapshot
+        .duration
+        .is_some_and(|d| d > 0.0 && st.snapshot.position >= d - PLAYED_NEAR_END_SECS);
+    let played = st.snapshot.status == PlayerStatus::Ended || near_end;
     let lib = inner.library.lock().unwrap_or_else(|p| p.into_inner());
     match lib.save_progress(episode, st.snapshot.position, played) {
         Ok(()) => st.last_saved = Instant::now(),

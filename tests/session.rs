@@ -316,3 +316,45 @@ fn back_to_back_skips_chain() {
     assert_eq!(skip_target(&ranges, 55.0), Some(60.0));
     assert_eq!(skip_target(&ranges, 5.0), None);
 }
+
+#[test]
+fn pausing_in_the_last_seconds_marks_the_episode_played() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = rig(dir.path(), ManualOutput::default());
+    r.session.load(r.episode, true).unwrap();
+    assert!(r.status_is(PlayerStatus::Playing));
+    let duration = r.session.snapshot().duration.unwrap();
+    r.session.seek(duration - 20.0);
+    r.session.pause();
+    assert!(r.status_is(PlayerStatus::Paused));
+    assert_eq!(
+        r.session
+            .library()
+            .progress(r.episode)
+            .unwrap()
+            .map(|p| p.1),
+        Some(false),
+        "20 s before the end is in progress"
+    );
+    r.session.seek(duration - 5.0);
+    assert!(
+        wait_until(T, || r
+            .session
+            .library()
+            .progress(r.episode)
+            .unwrap()
+            .is_some_and(|p| p.1)),
+        "5 s before the end is played"
+    );
+    let podcast = r
+        .session
+        .library()
+        .episode(r.episode)
+        .unwrap()
+        .summary
+        .podcast_id;
+    assert!(
+        r.session.library().episodes(podcast).unwrap()[0].played,
+        "shown as played in the list"
+    );
+}
