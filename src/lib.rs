@@ -9,6 +9,7 @@
 
 pub mod chapters;
 pub mod demo;
+pub mod download;
 pub mod error;
 pub mod feed;
 pub mod feedgen;

@@ -303,6 +303,7 @@ fn skipped_chapters_are_jumped_over_and_remembered() {
         .set_chapter_skipped(r.episode, second, false)
         .unwrap();
     r.session.seek(second + 1.0);
+    assert!(r.position_near(second + 1.0));
     r.hear(1.0);
     assert!(r.position_near(second + 2.0), "{:?}", r.session.snapshot());
 }

@@ -4,6 +4,10 @@
 //! parse, first subscribe (parse + store on disk), refresh with nothing changed (same bytes
 //! re-served: digest only; and a forced re-parse + compare), refresh with 10 new items, and
 //! listing the podcast's episodes.
+//!
+//! `earshot-bench download [--size-mb 200] [--runs 3]`: one file served on loopback by a small
+//! server inside the bench, downloaded by the download manager and by `curl` (to a file in the
+//! same folder) in the same run, alternating; prints times, MB/s and the ratio.
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +31,13 @@ enum Command {
         #[arg(long, default_value_t = 5000)]
         items: usize,
         #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// One big download on loopback: the download manager side by side with curl.
+    Download {
+        #[arg(long, default_value_t = 200)]
+        size_mb: usize,
+        #[arg(long, default_value_t = 3)]
         runs: usize,
     },
 }
@@ -155,8 +166,203 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
+/// A loopback HTTP/1.1 server answering every GET with `len` bytes: `block` repeated.
+fn serve_repeated(block: std::sync::Arc<Vec<u8>>, len: u64) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/bench.mp3", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let block = block.clone();
+            std::thread::spawn(move || -> std::io::Result<()> {
+                let mut reader = BufReader::new(stream.try_clone()?);
+                let mut line = String::new();
+                while reader.read_line(&mut line)? > 2 {
+                    line.clear();
+                }
+                let mut out = stream;
+                write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: {len}\r\n\
+                     ETag: \"bench\"\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n"
+                )?;
+                let mut left = len;
+                while left > 0 {
+                    let n = left.min(block.len() as u64) as usize;
+                    out.write_all(&block[..n])?;
+                    left -= n as u64;
+                }
+                Ok(())
+            });
+        }
+    });
+    url
+}
+
+/// `.part` files written like [`earshot::download::FsStorage`] but never fsynced: the same work
+/// as curl, to show what durability costs.
+struct NoSyncStorage;
+
+struct NoSyncPart(std::io::BufWriter<std::fs::File>);
+
+impl earshot::download::PartFile for NoSyncPart {
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        std::io::Write::write_all(&mut self.0, buf)
+    }
+    fn sync(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut self.0)
+    }
+}
+
+impl earshot::download::Storage for NoSyncStorage {
+    fn open_part(
+        &self,
+        path: &std::path::Path,
+        truncate: bool,
+    ) -> std::io::Result<Box<dyn earshot::download::PartFile>> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(truncate)
+            .append(!truncate)
+            .open(path)?;
+        Ok(Box::new(NoSyncPart(std::io::BufWriter::with_capacity(
+            256 * 1024,
+            file,
+        ))))
+    }
+}
+
+fn bench_download(size_mb: usize, runs: usize) {
+    use earshot::download::{DownloadConfig, DownloadManager, Outcome};
+    use sha2::Digest;
+    let len = size_mb as u64 * 1024 * 1024;
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let block: Vec<u8> = (0..(1 << 20) / 8)
+        .flat_map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed.to_le_bytes()
+        })
+        .collect();
+    let hash_started = Instant::now();
+    let expected = {
+        let mut h = sha2::Sha256::new();
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(block.len() as u64) as usize;
+            h.update(&block[..n]);
+            left -= n as u64;
+        }
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let hash_time = hash_started.elapsed();
+    let url = serve_repeated(std::sync::Arc::new(block), len);
+    let dir = tempfile_dir();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "download: {size_mb} MiB on loopback ({url}), into {}; {runs} runs each, alternating; \
+         earshot {} build",
+        dir.display(),
+        if cfg!(debug_assertions) {
+            "debug (the earshot crate at opt-level 0, dependencies at 2)"
+        } else {
+            "release"
+        }
+    );
+
+    let manager_run = |storage: std::sync::Arc<dyn earshot::download::Storage>| -> Duration {
+        rt.block_on(async {
+            let m = DownloadManager::new(DownloadConfig {
+                storage,
+                ..DownloadConfig::default()
+            });
+            let t = Instant::now();
+            let id = m.enqueue(url::Url::parse(&url).unwrap(), &dir, "manager");
+            let outcome = m.wait(id).await;
+            let d = t.elapsed();
+            match outcome {
+                Some(Outcome::Completed(c)) => {
+                    assert_eq!(c.size, len);
+                    assert_eq!(c.sha256, expected, "the manager's file is intact");
+                    std::fs::remove_file(&c.path).unwrap();
+                }
+                other => panic!("download failed: {other:?}"),
+            }
+            d
+        })
+    };
+    let curl_run = || -> Duration {
+        let out = dir.join("curl.bin");
+        let t = Instant::now();
+        let status = std::process::Command::new("curl")
+            .args(["-s", "-o"])
+            .arg(&out)
+            .arg(&url)
+            .status()
+            .expect("curl is installed");
+        let d = t.elapsed();
+        assert!(status.success());
+        assert_eq!(std::fs::metadata(&out).unwrap().len(), len);
+        std::fs::remove_file(&out).unwrap();
+        d
+    };
+
+    let (mut ours, mut ours_nosync, mut curl) = (Vec::new(), Vec::new(), Vec::new());
+    // One warm-up of each (page cache, connection setup), not counted.
+    curl_run();
+    manager_run(std::sync::Arc::new(NoSyncStorage));
+    for i in 0..runs {
+        if i % 2 == 0 {
+            curl.push(curl_run());
+            ours.push(manager_run(std::sync::Arc::new(
+                earshot::download::FsStorage,
+            )));
+            ours_nosync.push(manager_run(std::sync::Arc::new(NoSyncStorage)));
+        } else {
+            ours_nosync.push(manager_run(std::sync::Arc::new(NoSyncStorage)));
+            ours.push(manager_run(std::sync::Arc::new(
+                earshot::download::FsStorage,
+            )));
+            curl.push(curl_run());
+        }
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let mb = len as f64 / 1e6;
+    let line = |name: &str, d: Duration| {
+        println!(
+            "{name:<48} median {:>8.1} ms   {:>8.1} MB/s",
+            d.as_secs_f64() * 1000.0,
+            mb / d.as_secs_f64()
+        );
+    };
+    let (c, o, n) = (median(curl), median(ours), median(ours_nosync));
+    line("curl -o file", c);
+    line("download manager (sha256 + fsync + rename)", o);
+    line("download manager, no fsync (same work as curl)", n);
+    line("(for scale: SHA-256 of the same bytes, alone)", hash_time);
+    println!(
+        "ratio (manager throughput / curl): {:.2}x with fsync, {:.2}x without (goal >= 0.9x)",
+        c.as_secs_f64() / o.as_secs_f64(),
+        c.as_secs_f64() / n.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     match Cli::parse().command {
         Command::Feed { items, runs } => bench_feed(items, runs.max(1)),
+        Command::Download { size_mb, runs } => bench_download(size_mb.max(1), runs.max(1)),
     }
 }

@@ -61,6 +61,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Download a URL into a folder with the app's download manager (resume by Range, retries
+    /// with backoff, `.part` renamed when complete) and print `{path, size, sha256}`. A `.part`
+    /// of the same URL left in the folder by an earlier, interrupted run is resumed.
+    Download {
+        url: String,
+        dir: PathBuf,
+        /// Name the file from this (e.g. the episode title) rather than from the URL.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Attempts that may fail in a row without progress (1: no retry).
+        #[arg(long, default_value_t = 8)]
+        attempts: u32,
+        /// Seconds without a byte before an attempt is abandoned and retried.
+        #[arg(long, default_value_t = 30.0)]
+        stall_timeout: f64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -162,8 +180,68 @@ fn run(cli: Cli) -> Result<String, Error> {
             source: file.display().to_string(),
             found: chapters::chapters_from_file(&file)?,
         }),
+        Command::Download {
+            url,
+            dir,
+            name,
+            attempts,
+            stall_timeout,
+            json: _,
+        } => serde_json::to_string_pretty(&download(&url, &dir, &name, attempts, stall_timeout)?),
     };
     Ok(json.expect("serializing plain data cannot fail"))
+}
+
+#[derive(Serialize)]
+struct DownloadOut {
+    path: String,
+    size: u64,
+    sha256: String,
+}
+
+/// Runs `download`: the app's download manager, headless; retries are noted on stderr.
+fn download(
+    url: &str,
+    dir: &Path,
+    name: &str,
+    attempts: u32,
+    stall_timeout: f64,
+) -> Result<DownloadOut, Error> {
+    use earshot::download::{download_one, DownloadConfig, DownloadEvent};
+    // `Error` has no download variant yet; `Feed` carries a plain message.
+    let parsed =
+        url::Url::parse(url).map_err(|e| Error::Feed(format!("{url} is not a valid URL ({e})")))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let cfg = DownloadConfig {
+        max_attempts: attempts.max(1),
+        stall_timeout: std::time::Duration::from_secs_f64(stall_timeout.max(0.1)),
+        ..DownloadConfig::default()
+    };
+    let done = rt
+        .block_on(download_one(parsed, dir, name, cfg, |event| {
+            if let DownloadEvent::Retrying {
+                attempt,
+                delay_ms,
+                message,
+                ..
+            } = event
+            {
+                eprintln!(
+                    "earshot-cli: attempt {attempt} failed ({message}); retrying in {:.1} s",
+                    *delay_ms as f64 / 1000.0
+                );
+            }
+        }))
+        .map_err(|e| Error::Feed(e.to_string()))?;
+    Ok(DownloadOut {
+        path: done.path.display().to_string(),
+        size: done.size,
+        sha256: done.sha256,
+    })
 }
 
 /// Runs `play`: prints events as JSON lines until the end, an error, or `duration`.

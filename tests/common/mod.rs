@@ -41,4 +41,5 @@ pub fn write_wav(path: &Path, sample_rate: u32, frames: u32, value: impl Fn(u32)
 pub fn demo_mp3() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/episode1.mp3")
 }
+pub mod faulty;
 pub mod server;
