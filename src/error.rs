@@ -22,6 +22,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Audio(#[from] crate::player::AudioError),
+    /// A download failed; the message names the file and the cause.
+    #[error("{0}")]
+    Download(#[from] crate::download::DownloadError),
     /// A feed could not be fetched or read; the message names the feed and the cause.
     #[error("{0}")]
     Feed(String),
@@ -49,6 +52,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Audio(_) => "audio",
             Error::Feed(_) => "feed",
+            Error::Download(_) => "download",
         }
     }
 }

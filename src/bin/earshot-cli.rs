@@ -1,6 +1,7 @@
 //! `earshot-cli`: Earshot's core without a window. Every subcommand prints JSON on stdout;
 //! errors go to stderr with a non-zero exit status.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -208,9 +209,8 @@ fn download(
     stall_timeout: f64,
 ) -> Result<DownloadOut, Error> {
     use earshot::download::{download_one, DownloadConfig, DownloadEvent};
-    // `Error` has no download variant yet; `Feed` carries a plain message.
     let parsed =
-        url::Url::parse(url).map_err(|e| Error::Feed(format!("{url} is not a valid URL ({e})")))?;
+        url::Url::parse(url).map_err(|e| Error::parse(url, format!("it is not a URL ({e})")))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -236,7 +236,7 @@ fn download(
                 );
             }
         }))
-        .map_err(|e| Error::Feed(e.to_string()))?;
+        .map_err(Error::Download)?;
     Ok(DownloadOut {
         path: done.path.display().to_string(),
         size: done.size,
@@ -297,7 +297,9 @@ fn play(source: &str, start: f64, duration: Option<f64>) -> Result<(), Error> {
                 return Err(Error::Audio(error));
             }
         };
-        println!("{line}");
+        if writeln!(std::io::stdout(), "{line}").is_err() {
+            break; // the reader went away (e.g. `| head`): stop quietly
+        }
         if line["event"] == "status" && (line["status"] == "ended" || line["status"] == "idle") {
             break;
         }
@@ -319,7 +321,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(out) => {
             if !out.is_empty() {
-                println!("{out}");
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = writeln!(std::io::stdout(), "{out}");
             }
             ExitCode::SUCCESS
         }
