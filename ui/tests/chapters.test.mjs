@@ -1,42 +1,22 @@
 // Chapters from every source (issue 6): the chapter list (durations, images, links, where the
 // chapters came from), chapter marks on the seek bar, previous/next chapter, skipping chapters.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CHAPTER_IMG, DETAILS } from './support/fixture.js';
 import {
   artifactPath,
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
   openDemoEpisode,
   seconds,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
 const demo = DETAILS[1];
 const DURATION = 132;
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 const label = (page) => page.locator('[data-testid="play-pause"]').getAttribute('aria-label');
 
@@ -57,7 +37,7 @@ async function jump(page, to) {
 const seeks = async (page) => (await fakeArgs(page, 'player_seek')).map((a) => a.seconds);
 
 test('chapter marks sit on the seek bar at each chapter start and name the chapter', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openPaused(page);
   const marks = page.locator('[data-testid="chapter-mark"]');
@@ -89,7 +69,7 @@ test('chapter marks sit on the seek bar at each chapter start and name the chapt
 });
 
 test('each chapter shows its start and its duration (to its end, the next start or the episode end)', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openPaused(page);
   const lens = page.locator('[data-testid="chapter-duration"]');
@@ -103,7 +83,7 @@ test('each chapter shows its start and its duration (to its end, the next start 
   await ctx.context.close();
 
   // Episode 2: no explicit ends, so up to the next chapter and, for the last, the episode end.
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   await openPaused(ctx.page, 2);
   const lens2 = ctx.page.locator('[data-testid="chapter-duration"]');
   assert.deepEqual(
@@ -114,7 +94,7 @@ test('each chapter shows its start and its duration (to its end, the next start 
 });
 
 test('previous / next chapter buttons seek to the right starts and disable at the ends', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openPaused(page);
   const prev = page.locator('[data-testid="prev-chapter"]');
@@ -149,7 +129,7 @@ test('previous / next chapter buttons seek to the right starts and disable at th
 });
 
 test('Shift+← / Shift+→ go to the previous / next chapter; plain arrows still skip', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openPaused(page);
   await jump(page, 45);
@@ -168,7 +148,7 @@ test('Shift+← / Shift+→ go to the previous / next chapter; plain arrows stil
 });
 
 test('unticking a chapter skips it: the command is sent, the row and its mark show it', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openPaused(page);
   const rows = page.locator('[data-testid="chapter-row"]');
@@ -197,7 +177,7 @@ test('unticking a chapter skips it: the command is sent, the row and its mark sh
 });
 
 test('skipped chapters from the backend show unticked; a failed change is undone and reported', async () => {
-  ctx = await openApp(browser, server.url, { fake: { skipped: { 1: [30] } } });
+  ctx = await suite.open({ fake: { skipped: { 1: [30] } } });
   const { page } = ctx;
   await openPaused(page);
   const box = page.locator('[data-testid="chapter-skip"]');
@@ -212,7 +192,7 @@ test('skipped chapters from the backend show unticked; a failed change is undone
 });
 
 test('where the chapters came from; inline images only; chapter links open externally', async () => {
-  ctx = await openApp(browser, server.url, { fake: { skipped: { 1: [62] } } });
+  ctx = await suite.open({ fake: { skipped: { 1: [62] } } });
   const { page } = ctx;
   await openPaused(page);
   assert.equal(await page.locator('[data-testid="chapters-from"]').innerText(), 'From the chapters file');
@@ -231,7 +211,7 @@ test('where the chapters came from; inline images only; chapter links open exter
   await page.screenshot({ path: artifactPath('ui-chapters.png') });
   await ctx.context.close();
 
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   await openPaused(ctx.page, 2);
   assert.equal(await ctx.page.locator('[data-testid="chapters-from"]').innerText(), 'From the audio file');
 });

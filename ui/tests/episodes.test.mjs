@@ -1,36 +1,16 @@
 // The podcast page's episode list: virtualized (5,000 episodes), filter, row states, "new".
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { BIG_COUNT, BIG_PODCAST_ID, SPACE_PODCAST_ID } from './support/fixture.js';
 import {
   artifactPath,
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 const rich = { fake: { library: 'rich' } };
 const rows = (page) => page.locator('[data-testid="episode"]');
@@ -53,7 +33,7 @@ const visibleTitles = (page) =>
   });
 
 test(`${BIG_COUNT.toLocaleString('en-US')} episodes: virtualized, scrolls to the oldest, stays responsive`, async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await openPodcast(page, BIG_PODCAST_ID);
   assert.equal(await page.locator('[data-testid="episode-count"]').innerText(), '5,000');
@@ -116,7 +96,7 @@ test(`${BIG_COUNT.toLocaleString('en-US')} episodes: virtualized, scrolls to the
 });
 
 test('the filter narrows the list by title', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await openPodcast(page, BIG_PODCAST_ID);
   const filter = page.locator('[data-testid="episode-filter"]');
@@ -140,7 +120,7 @@ test('the filter narrows the list by title', async () => {
 
 for (const scheme of ['light', 'dark']) {
   test(`episode rows show new / in-progress / unplayed / played (${scheme})`, async () => {
-    ctx = await openApp(browser, server.url, { ...rich, colorScheme: scheme });
+    ctx = await suite.open({ ...rich, colorScheme: scheme });
     const { page } = ctx;
     await openPodcast(page, SPACE_PODCAST_ID);
     const states = await rows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
@@ -162,7 +142,7 @@ for (const scheme of ['light', 'dark']) {
 }
 
 test('opening a new episode marks it seen', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await openPodcast(page, SPACE_PODCAST_ID);
   await rows(page).first().click();
@@ -180,7 +160,7 @@ test('opening a new episode marks it seen', async () => {
 });
 
 test('keyboard: arrows, Home and End move through the virtualized rows', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await openPodcast(page, BIG_PODCAST_ID);
   await rows(page).first().focus();

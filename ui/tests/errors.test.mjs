@@ -1,39 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
   openDemoEpisode,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 const label = (page) => page.locator('[data-testid="play-pause"]').getAttribute('aria-label');
 
 test('an error event shows a dismissable alert and the app keeps working', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   assert.equal(await page.locator('[role="alert"]').count(), 0);
@@ -55,7 +35,7 @@ test('an error event shows a dismissable alert and the app keeps working', async
 });
 
 test('a rejected command shows its message in an alert', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await page.evaluate(() => window.__fake.failNext('player_seek', 'decode', 'cannot seek in this stream'));
@@ -73,7 +53,7 @@ test('a rejected command shows its message in an alert', async () => {
 });
 
 test('a failing library load shows an alert and can be retried', async () => {
-  ctx = await openApp(browser, server.url, { fake: { failLibrary: true } });
+  ctx = await suite.open({ fake: { failLibrary: true } });
   const { page } = ctx;
   const alert = page.locator('[role="alert"]');
   await alert.waitFor();
@@ -87,7 +67,7 @@ test('a failing library load shows an alert and can be retried', async () => {
 });
 
 test('a failed load reports the error and leaves the player usable', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().click();
   await page.evaluate(() => window.__fake.failNext('player_load', 'io', 'file not found: welcome.mp3'));

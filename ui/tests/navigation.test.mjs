@@ -1,38 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DETAILS, EPISODES, PODCASTS, speakerChanges } from './support/fixture.js';
 import {
   artifactPath,
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
-
 test('library shows the demo podcast', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   const rows = page.locator('[data-testid="podcast"]');
   await rows.first().waitFor();
@@ -48,7 +28,7 @@ test('library shows the demo podcast', async () => {
 });
 
 test('podcast page lists episodes with date, duration and progress', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().click();
   const rows = page.locator('[data-testid="episode"]');
@@ -72,7 +52,7 @@ test('podcast page lists episodes with date, duration and progress', async () =>
 });
 
 test('opening an episode loads it with autoplay and shows chapters and transcript', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().click();
   await page.locator('[data-testid="episode"]').first().click();
@@ -117,7 +97,7 @@ test('opening an episode loads it with autoplay and shows chapters and transcrip
 });
 
 test('hour-long episode shows h:mm:ss and resumes at saved progress', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().click();
   await page.locator('[data-testid="episode"][data-episode-id="2"]').click();
@@ -127,7 +107,7 @@ test('hour-long episode shows h:mm:ss and resumes at saved progress', async () =
 });
 
 test('navigation: breadcrumbs and back buttons', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().click();
   await page.locator('[data-testid="episode"]').first().click();

@@ -1,39 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DETAILS } from './support/fixture.js';
 import {
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
   openDemoEpisode,
   seconds,
   sleep,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
 const detail = DETAILS[1];
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 const label = (page) => page.locator('[data-testid="play-pause"]').getAttribute('aria-label');
 
@@ -47,7 +27,7 @@ async function pause(page) {
 }
 
 test('position advances while playing, in step with the backend', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await eventually(async () => (await label(page)) === 'Pause', 'playing');
@@ -73,7 +53,7 @@ test('position advances while playing, in step with the backend', async () => {
 
 test('between position events the position is interpolated smoothly', async () => {
   // The fake emits a position event only once per second.
-  ctx = await openApp(browser, server.url, { fake: { tickMs: 1000 } });
+  ctx = await suite.open({ fake: { tickMs: 1000 } });
   const { page } = ctx;
   await openDemoEpisode(page);
   await eventually(async () => (await label(page)) === 'Pause', 'playing');
@@ -91,7 +71,7 @@ test('between position events the position is interpolated smoothly', async () =
 
 test('the clock holds still until the output starts taking audio', async () => {
   // A real device can take a second to start; the UI must not run ahead and jump back.
-  ctx = await openApp(browser, server.url, { fake: { tickMs: 100, startupMs: 900 } });
+  ctx = await suite.open({ fake: { tickMs: 100, startupMs: 900 } });
   const { page } = ctx;
   await openDemoEpisode(page);
   await eventually(async () => (await label(page)) === 'Pause', 'the button says Pause at once');
@@ -105,7 +85,7 @@ test('the clock holds still until the output starts taking audio', async () => {
 });
 
 test('a load reply that arrives after the state events does not undo them', async () => {
-  ctx = await openApp(browser, server.url, { fake: { loadReplyDelayMs: 150 } });
+  ctx = await suite.open({ fake: { loadReplyDelayMs: 150 } });
   const { page } = ctx;
   await openDemoEpisode(page);
   await sleep(400);
@@ -114,7 +94,7 @@ test('a load reply that arrives after the state events does not undo them', asyn
 });
 
 test('pausing stops the clock; Space toggles play/pause', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await eventually(async () => (await label(page)) === 'Pause', 'playing');
@@ -132,7 +112,7 @@ test('pausing stops the clock; Space toggles play/pause', async () => {
 });
 
 test('Space after clicking a chapter toggles playback instead of re-clicking it', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await page.locator('[data-testid="chapter"]').nth(2).click();
@@ -144,7 +124,7 @@ test('Space after clicking a chapter toggles playback instead of re-clicking it'
 });
 
 test('Space inside the seek bar does not toggle', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await page.locator('[data-testid="seek"]').focus();
@@ -154,7 +134,7 @@ test('Space inside the seek bar does not toggle', async () => {
 });
 
 test('arrow keys skip -15 / +30 seconds', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await pause(page);
@@ -174,7 +154,7 @@ test('arrow keys skip -15 / +30 seconds', async () => {
 });
 
 test('clicking a chapter seeks to its start and the highlight follows', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await pause(page);
@@ -197,7 +177,7 @@ test('clicking a chapter seeks to its start and the highlight follows', async ()
 });
 
 test('the active cue contains the position and is scrolled into view', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
 
@@ -235,7 +215,7 @@ test('the active cue contains the position and is scrolled into view', async () 
 });
 
 test('the transcript does not scroll while the active cue is visible', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   // cue 1 → cue 2 at 5.2 s / 11 s: both are near the top and visible.
@@ -248,7 +228,7 @@ test('the transcript does not scroll while the active cue is visible', async () 
 });
 
 test('clicking a cue seeks to its start', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await pause(page);
@@ -264,7 +244,7 @@ test('clicking a cue seeks to its start', async () => {
 });
 
 test('dragging the seek bar commits player_seek on change', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await pause(page);
@@ -298,7 +278,7 @@ test('dragging the seek bar commits player_seek on change', async () => {
 });
 
 test('while dragging during playback the thumb stays with the pointer', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await eventually(async () => (await label(page)) === 'Pause', 'playing');
@@ -320,7 +300,7 @@ test('while dragging during playback the thumb stays with the pointer', async ()
 });
 
 test('in a gap between cues no cue is active, the chapter still is', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await pause(page);
@@ -334,7 +314,7 @@ test('in a gap between cues no cue is active, the chapter still is', async () =>
 });
 
 test('on start-up an already loaded episode is shown where it was left', async () => {
-  ctx = await openApp(browser, server.url, { fake: { preload: { episodeId: 2 } } });
+  ctx = await suite.open({ fake: { preload: { episodeId: 2 } } });
   const { page } = ctx;
   await eventually(async () => (await seconds(page)) === 1210, 'restored position 1210');
   assert.equal(await label(page), 'Play');

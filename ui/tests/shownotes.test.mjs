@@ -1,43 +1,23 @@
 // Show notes in the episode view: time stamps seek, links open outside, nothing runs.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
   openDemoEpisode,
   seconds,
   sleep,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 const notes = (page) => page.locator('[data-testid="show-notes"]');
 const label = (page) => page.locator('[data-testid="play-pause"]').getAttribute('aria-label');
 
 test('show notes: clicking a time stamp seeks there', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   await notes(page).waitFor();
@@ -54,7 +34,7 @@ test('show notes: clicking a time stamp seeks there', async () => {
 });
 
 test('show notes: links open in the system browser, never in the app window', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await openDemoEpisode(page);
   const url = page.url();
@@ -79,7 +59,7 @@ test('show notes: links open in the system browser, never in the app window', as
 });
 
 test('show notes: script and inline handlers a buggy backend lets through do not run', async () => {
-  ctx = await openApp(browser, server.url, { fake: { notes: 'evil' } });
+  ctx = await suite.open({ fake: { notes: 'evil' } });
   const { page } = ctx;
   await openDemoEpisode(page);
   await notes(page).waitFor();
@@ -112,7 +92,7 @@ test('show notes: script and inline handlers a buggy backend lets through do not
 });
 
 test('an episode without show notes says so', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().click();
   await page.locator('[data-testid="episode"][data-episode-id="3"]').click();

@@ -1,38 +1,18 @@
 // Subscriptions and library (issue 3): subscribe, refresh with progress, OPML, unsubscribe,
 // and re-fetching on `library` `changed` events.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { FEEDS, PODCASTS, RICH_PODCASTS, subscribeError } from './support/fixture.js';
 import {
   artifactPath,
+  browserSuite,
   eventually,
   fakeArgs,
-  launchBrowser,
-  openApp,
   sleep,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 const rich = { fake: { library: 'rich' } };
 const card = (page, id) => page.locator(`[data-testid="podcast"][data-podcast-id="${id}"]`);
@@ -40,7 +20,7 @@ const alertText = (page) => page.locator('[role="alert"]').innerText();
 
 for (const scheme of ['light', 'dark']) {
   test(`library grid shows artwork, episode and new counts, and last errors (${scheme})`, async () => {
-    ctx = await openApp(browser, server.url, { ...rich, colorScheme: scheme });
+    ctx = await suite.open({ ...rich, colorScheme: scheme });
     const { page } = ctx;
     await page.locator('[data-testid="podcast"]').first().waitFor();
     assert.equal(await page.locator('[data-testid="podcast"]').count(), 1 + RICH_PODCASTS.length);
@@ -78,7 +58,7 @@ for (const scheme of ['light', 'dark']) {
 }
 
 test('subscribing shows a busy state, then opens the new podcast with its episodes', async () => {
-  ctx = await openApp(browser, server.url, { fake: { subscribeMs: 500 } });
+  ctx = await suite.open({ fake: { subscribeMs: 500 } });
   const { page } = ctx;
   const feed = FEEDS[0];
   const submit = page.locator('[data-testid="subscribe-submit"]');
@@ -111,7 +91,7 @@ test('subscribing shows a busy state, then opens the new podcast with its episod
 });
 
 test('a failed subscription shows the backend message in the alert', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   const url = 'https://example.com/blog/';
   await page.locator('[data-testid="subscribe-url"]').fill(url);
@@ -125,7 +105,7 @@ test('a failed subscription shows the backend message in the alert', async () =>
 });
 
 test('refresh all shows the progress bar moving, then a summary and the failures', async () => {
-  ctx = await openApp(browser, server.url, { ...rich, fake: { library: 'rich', refreshStepMs: 300 } });
+  ctx = await suite.open({ ...rich, fake: { library: 'rich', refreshStepMs: 300 } });
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().waitFor();
   // Record every state of the progress bar, in the page.
@@ -170,7 +150,7 @@ test('refresh all shows the progress bar moving, then a summary and the failures
 });
 
 test('refreshing one podcast from its page', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await card(page, 2).click();
   await page.locator('[data-testid="episode"]').first().waitFor();
@@ -188,7 +168,7 @@ test('refreshing one podcast from its page', async () => {
 });
 
 test('unsubscribe asks first (in the page), then removes the podcast', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   let dialogs = 0;
   page.on('dialog', (d) => {
@@ -222,7 +202,7 @@ test('unsubscribe asks first (in the page), then removes the podcast', async () 
 });
 
 test('OPML import reports added, existing and failed feeds', async () => {
-  ctx = await openApp(browser, server.url, { fake: { refreshStepMs: 150 } });
+  ctx = await suite.open({ fake: { refreshStepMs: 150 } });
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().waitFor();
   const broken = 'https://gone.example/feed.xml';
@@ -250,7 +230,7 @@ test('OPML import reports added, existing and failed feeds', async () => {
 });
 
 test('a file that is not OPML is reported', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().waitFor();
   await page.locator('[data-testid="opml-import"]').setInputFiles({
@@ -263,7 +243,7 @@ test('a file that is not OPML is reported', async () => {
 });
 
 test('OPML export says where the file went', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await page.locator('[data-testid="opml-export"]').click();
   const summary = page.locator('[data-testid="refresh-summary"]');
@@ -276,7 +256,7 @@ test('OPML export says where the file went', async () => {
 });
 
 test('a library `changed` event re-fetches the visible lists', async () => {
-  ctx = await openApp(browser, server.url, rich);
+  ctx = await suite.open(rich);
   const { page } = ctx;
   await card(page, 2).waitFor();
   await page.evaluate(() => window.__fake.renamePodcast(2, 'Deep Space Dispatch (Weekly)'));

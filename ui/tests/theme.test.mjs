@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   artifactPath,
+  browserSuite,
   eventually,
-  launchBrowser,
-  openApp,
   openDemoEpisode,
   seconds,
-  startServer,
-  unexpectedProblems,
 } from './support/harness.mjs';
 
-let server;
-let browser;
+const suite = browserSuite();
 let ctx;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  if (ctx) {
-    assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
-    await ctx.context.close();
-    ctx = null;
-  }
-});
 
 /** Relative luminance of a computed `rgb(...)` colour, 0 (black) … 1 (white). */
 function luminance(rgb) {
@@ -65,7 +45,7 @@ async function settle(page) {
 
 for (const scheme of ['light', 'dark']) {
   test(`${scheme} theme follows prefers-color-scheme; player view screenshot`, async () => {
-    ctx = await openApp(browser, server.url, { colorScheme: scheme });
+    ctx = await suite.open({ colorScheme: scheme });
     const { page } = ctx;
     await settle(page);
     const { fg, bg } = await colors(page, 'h1');
@@ -81,7 +61,7 @@ for (const scheme of ['light', 'dark']) {
 }
 
 test('keyboard focus is clearly visible', async () => {
-  ctx = await openApp(browser, server.url);
+  ctx = await suite.open();
   const { page } = ctx;
   await page.locator('[data-testid="podcast"]').first().waitFor();
   await page.keyboard.press('Tab'); // skip link

@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after, afterEach, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -194,4 +196,31 @@ export function artifactPath(name) {
 export async function unexpectedProblems(page, problems) {
   const csp = await page.evaluate(() => window.__cspViolations ?? []).catch(() => []);
   return [...problems, ...csp.map((v) => `csp: ${v}`)];
+}
+
+/**
+ * The shared set-up of a test file: one static server and one browser for the file, a fresh
+ * page per test (`suite.open(opts)`), and after each test a check that the page logged no
+ * errors or CSP violations.
+ */
+export function browserSuite() {
+  const suite = { server: null, browser: null, ctx: null };
+  before(async () => {
+    suite.server = await startServer();
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  afterEach(async () => {
+    const ctx = suite.ctx;
+    if (ctx) {
+      suite.ctx = null;
+      assert.deepEqual(await unexpectedProblems(ctx.page, ctx.problems), [], 'page errors / CSP violations');
+      await ctx.context.close();
+    }
+  });
+  suite.open = async (opts) => (suite.ctx = await openApp(suite.browser, suite.server.url, opts));
+  return suite;
 }
