@@ -326,3 +326,113 @@ test('on start-up an already loaded episode is shown where it was left', async (
   await page.locator('[data-testid="play-pause"]').click();
   await eventually(async () => (await seconds(page)) > 1210.3, 'playing on from 1210');
 });
+
+/** Rate (seconds of audio per second) at which the shown clock moves, measured in the page. */
+async function clockRate(page, ms = 800) {
+  const read = () =>
+    page.evaluate(() => ({
+      pos: Number(document.querySelector('[data-testid="position"]').getAttribute('data-seconds')),
+      now: performance.now(),
+    }));
+  const a = await read();
+  await sleep(ms);
+  const b = await read();
+  return (b.pos - a.pos) / ((b.now - a.now) / 1000);
+}
+
+test('the speed control sets the speed and shows what the backend applied', async () => {
+  ctx = await suite.open();
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  const speed = page.locator('[data-testid="speed"]');
+  assert.equal(await speed.inputValue(), '1');
+  assert.equal(await page.getByLabel('Playback speed').getAttribute('data-testid'), 'speed');
+  const options = await speed.locator('option').evaluateAll((els) => els.map((e) => e.value));
+  assert.equal(options.length, 26);
+  assert.equal(options[0], '0.5');
+  assert.equal(options.at(-1), '3');
+  assert.ok(options.includes('1.5') && options.includes('2.3'));
+  assert.match(await speed.locator('option:checked').innerText(), /^1×$/);
+
+  // keyboard reachable: focus it and pick with the keyboard
+  await speed.focus();
+  await speed.selectOption('1.5');
+  await eventually(async () => (await fakeArgs(page, 'player_set_speed')).length === 1, 'player_set_speed');
+  assert.deepEqual((await fakeArgs(page, 'player_set_speed'))[0], { speed: 1.5 });
+  assert.equal(await speed.inputValue(), '1.5');
+  assert.match(await speed.locator('option:checked').innerText(), /^1\.5×$/);
+  assert.equal(await page.evaluate(() => window.__fake.speed), 1.5);
+  // Space / arrows in the select do not drive the player
+  await page.keyboard.press('Space');
+  assert.equal((await fakeArgs(page, 'player_toggle')).length, 0);
+});
+
+test('the clock advances at the speed of the position events', async () => {
+  ctx = await suite.open();
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'playing');
+  // From here on the UI hears only the position events the test sends.
+  await page.evaluate(() => window.__fake.setEvents(false));
+  await page.evaluate(() => window.__fake.emitPosition(10, true, 1.5));
+  await eventually(async () => (await seconds(page)) >= 10, 'anchored at 10 s');
+  const fast = await clockRate(page);
+  assert.ok(Math.abs(fast - 1.5) < 0.12, `1.5× rate: ${fast.toFixed(3)}`);
+
+  await page.evaluate(() => window.__fake.emitPosition(40, true, 0.5));
+  await eventually(async () => (await seconds(page)) >= 40 && (await seconds(page)) < 41, 'anchored at 40 s');
+  const slow = await clockRate(page);
+  assert.ok(Math.abs(slow - 0.5) < 0.08, `0.5× rate: ${slow.toFixed(3)}`);
+
+  // not flowing: the clock holds still whatever the speed
+  await page.evaluate(() => window.__fake.emitPosition(50, false, 2));
+  await eventually(async () => (await seconds(page)) === 50, 'at 50 s');
+  assert.equal(await clockRate(page, 300), 0);
+});
+
+test('at 1.5× the clock tracks the backend, which plays 1.5× faster too', async () => {
+  ctx = await suite.open();
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await label(page)) === 'Pause', 'playing');
+  await page.locator('[data-testid="speed"]').selectOption('1.5');
+  await eventually(async () => (await page.evaluate(() => window.__fake.speed)) === 1.5, 'backend at 1.5×');
+  await sleep(300);
+  const rate = await clockRate(page, 1000);
+  assert.ok(Math.abs(rate - 1.5) < 0.15, `rate ${rate.toFixed(3)}`);
+  const fakePos = await page.evaluate(() => window.__fake.position());
+  assert.ok(Math.abs((await seconds(page)) - fakePos) < 0.5, 'UI position tracks the backend');
+});
+
+test('an episode loads at its podcast’s speed (the default speed from the settings)', async () => {
+  ctx = await suite.open({ fake: { settings: { defaultSpeed: 1.2 } } });
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  await eventually(async () => (await page.locator('[data-testid="speed"]').inputValue()) === '1.2', 'speed 1.2 shown');
+});
+
+test('the volume slider sets the volume', async () => {
+  ctx = await suite.open();
+  const { page } = ctx;
+  await openDemoEpisode(page);
+  const vol = page.locator('[data-testid="volume"]');
+  assert.equal(await vol.getAttribute('type'), 'range');
+  assert.equal(await vol.getAttribute('aria-label'), 'Volume');
+  assert.equal(await vol.getAttribute('min'), '0');
+  assert.equal(await vol.getAttribute('max'), '1');
+  assert.equal(Number(await vol.inputValue()), 1);
+  await vol.fill('0.4');
+  await eventually(async () => (await page.evaluate(() => window.__fake.volume)) === 0.4, 'backend volume 0.4');
+  assert.deepEqual((await fakeArgs(page, 'player_set_volume')).at(-1), { volume: 0.4 });
+  // keyboard on the slider changes the volume, not the position
+  await vol.focus();
+  await page.keyboard.press('ArrowLeft');
+  await eventually(async () => (await page.evaluate(() => window.__fake.volume)) < 0.4, 'volume down');
+  assert.equal((await fakeArgs(page, 'player_skip')).length, 0);
+  // mute and back
+  await page.locator('[data-testid="mute"]').click();
+  await eventually(async () => (await page.evaluate(() => window.__fake.volume)) === 0, 'muted');
+  assert.equal(Number(await vol.inputValue()), 0);
+  await page.locator('[data-testid="mute"]').click();
+  await eventually(async () => (await page.evaluate(() => window.__fake.volume)) > 0.3, 'unmuted');
+});

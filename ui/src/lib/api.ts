@@ -32,6 +32,10 @@ export type EpisodeSummary = {
   played: boolean;
   /** Arrived in a refresh, not opened yet. */
   isNew: boolean;
+  /** Its audio is on this machine. */
+  downloaded: boolean;
+  /** A download under way or stopped, or null (none, or finished: see `downloaded`). */
+  downloadState: 'queued' | 'running' | 'paused' | 'failed' | null;
 };
 
 export type Chapter = {
@@ -72,12 +76,77 @@ export type PlayerSnapshot = {
   position: number;
   duration: number | null;
   error: string | null;
+  /** Playback rate (0.5–3). */
+  speed: number;
+  /** 0–1. */
+  volume: number;
 };
 
 export type PlayerEvent =
   | { type: 'state'; snapshot: PlayerSnapshot }
-  | { type: 'position'; position: number; playing: boolean }
+  /** `speed`: the rate the position advances at (interpolate with it). */
+  | { type: 'position'; position: number; playing: boolean; speed: number }
   | { type: 'error'; message: string };
+
+// ---- Downloads (issue 4) -----------------------------------------------------
+
+/** A download's state as the downloads list keeps it. */
+export type DownloadRowState = 'queued' | 'running' | 'paused' | 'failed' | 'done';
+/** A download's state as the `download` event reports it (`none`: cancelled or deleted). */
+export type DownloadUpdateState = 'queued' | 'running' | 'retrying' | 'paused' | 'failed' | 'done' | 'none';
+
+export type DownloadRow = {
+  episodeId: number;
+  podcastId: number;
+  podcastTitle: string;
+  title: string;
+  state: DownloadRowState;
+  bytes: number;
+  /** Unknown until the server says. */
+  total: number | null;
+  /** Bytes per second, while running. */
+  rate: number;
+  /** Why it failed (a sentence). */
+  error: string | null;
+  localFile: string | null;
+  size: number | null;
+  sha256: string | null;
+  /** unix seconds */
+  downloadedAt: number | null;
+  played: boolean;
+};
+
+/** Payload of the `download` event: one per change, progress at most 4×/s per download. */
+export type DownloadUpdate = {
+  episodeId: number;
+  state: DownloadUpdateState;
+  bytes: number;
+  total: number | null;
+  rate: number;
+  /** Retry reason / failure / null. */
+  message: string | null;
+};
+
+// ---- Settings (issues 4, 5) --------------------------------------------------
+
+export type Settings = {
+  /** 1–6, default 2 */
+  downloadConcurrency: number;
+  /** Download new episodes after a refresh; default false. */
+  autoDownload: boolean;
+  /** Delete the files of played episodes; default false. */
+  cleanupPlayed: boolean;
+  /** default 15 */
+  skipBackSecs: number;
+  /** default 30 */
+  skipForwardSecs: number;
+  /** 0.5–3 in 0.1 steps, default 1 */
+  defaultSpeed: number;
+  /** 0–1 */
+  volume: number;
+  skipSilence: boolean;
+  loudnessLevelling: boolean;
+};
 
 export type RefreshReport = {
   podcastId: number;
@@ -165,12 +234,32 @@ export const api = {
   /** http/https/mailto only: opens the system browser / mail client. */
   openExternal: (url: string) => call<null>('open_external', { url }),
   episodeMarkSeen: (episodeId: number) => call<null>('episode_mark_seen', { episodeId }),
+
+  /** Unfinished first, then the newest finished. */
+  downloadList: () => call<DownloadRow[]>('download_list'),
+  /** Queues it (a no-op if downloaded or under way). */
+  downloadEpisode: (episodeId: number) => call<null>('download_episode', { episodeId }),
+  downloadPause: (episodeId: number) => call<null>('download_pause', { episodeId }),
+  /** Continues a paused (or failed) download. */
+  downloadResume: (episodeId: number) => call<null>('download_resume', { episodeId }),
+  downloadCancel: (episodeId: number) => call<null>('download_cancel', { episodeId }),
+  /** Removes the file, or cancels a download under way. */
+  downloadDelete: (episodeId: number) => call<null>('download_delete', { episodeId }),
+
+  settingsGet: () => call<Settings>('settings_get'),
+  /** Resolves to the settings as stored (clamped to their ranges). */
+  settingsSet: (settings: Settings) => call<Settings>('settings_set', { settings }),
+  /** Resolves to the speed applied (also kept as the current podcast's speed). */
+  playerSetSpeed: (speed: number) => call<number>('player_set_speed', { speed }),
+  /** 0–1 */
+  playerSetVolume: (volume: number) => call<null>('player_set_volume', { volume }),
 };
 
 // ---- Event streams -----------------------------------------------------------
 
 export const PLAYER_EVENT = 'player';
 export const LIBRARY_EVENT = 'library';
+export const DOWNLOAD_EVENT = 'download';
 
 /** Subscribe to the single `player` event stream. Resolves to an unsubscribe function. */
 export function onPlayerEvent(handler: (event: PlayerEvent) => void): Promise<UnlistenFn> {
@@ -180,4 +269,9 @@ export function onPlayerEvent(handler: (event: PlayerEvent) => void): Promise<Un
 /** Subscribe to the `library` event stream (refresh progress, "lists changed"). */
 export function onLibraryEvent(handler: (event: LibraryEvent) => void): Promise<UnlistenFn> {
   return listen<LibraryEvent>(LIBRARY_EVENT, (e) => handler(e.payload));
+}
+
+/** Subscribe to the `download` event stream (one update per change of a download). */
+export function onDownloadEvent(handler: (update: DownloadUpdate) => void): Promise<UnlistenFn> {
+  return listen<DownloadUpdate>(DOWNLOAD_EVENT, (e) => handler(e.payload));
 }

@@ -39,3 +39,27 @@ export function isoDate(unixSeconds: number | null | undefined): string | undefi
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
+
+/**
+ * Sizes in decimal units, as file managers show them: "850 KB", "12.3 MB", "1.25 GB".
+ * MB keep one decimal (so progress moves visibly), KB none, GB two.
+ */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return '';
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  if (bytes < 1e6) return `${Math.round(bytes / 1e3)} KB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+/** A transfer rate: "1.4 MB/s", "640 KB/s". */
+export function formatRate(bytesPerSec: number | null | undefined): string {
+  if (bytesPerSec == null || !Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '';
+  return `${formatBytes(bytesPerSec)}/s`;
+}
+
+/** A playback speed: "1×", "1.5×", "0.8×". */
+export function formatSpeed(speed: number): string {
+  const s = Math.round(speed * 10) / 10;
+  return `${Number.isInteger(s) ? s.toFixed(0) : s.toFixed(1)}×`;
+}

@@ -3,7 +3,9 @@ import type { PodcastSummary } from './api';
 export type View =
   | { name: 'library' }
   | { name: 'podcast'; podcast: PodcastSummary }
-  | { name: 'player' };
+  | { name: 'player' }
+  | { name: 'downloads' }
+  | { name: 'settings' };
 
 class Navigation {
   view = $state.raw<View>({ name: 'library' });
@@ -19,6 +21,12 @@ class Navigation {
   }
   player() {
     this.view = { name: 'player' };
+  }
+  downloads() {
+    this.view = { name: 'downloads' };
+  }
+  settings() {
+    this.view = { name: 'settings' };
   }
   /** Fresher data for a podcast (e.g. after a refresh): keeps the breadcrumb right, no navigation. */
   updated(podcast: PodcastSummary) {

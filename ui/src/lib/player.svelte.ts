@@ -2,8 +2,8 @@
 //
 // The backend sends `position` events several times a second. We keep the last one
 // and the `performance.now()` at which it arrived; while playing, a
-// requestAnimationFrame loop advances `position = last + (now - t0) / 1000`,
-// clamped to the duration. Everything time-dependent in the UI (time text, seek bar,
+// requestAnimationFrame loop advances `position = last + (now - t0) / 1000 × speed`
+// (the event's playback speed), clamped to the duration. Everything time-dependent in the UI (time text, seek bar,
 // current chapter, active cue) derives from `position`.
 import {
   api,
@@ -16,8 +16,10 @@ import {
   type Segment,
 } from './api';
 import { errors } from './errors.svelte';
+import { settings, snapSpeed } from './settings.svelte';
 import { chapterIndexAt, cueIndexAt, lastStartingAtOrBefore, sortedByStart } from './search';
 
+/** Defaults of the skip lengths; the ones in effect come from the settings (`skipBackSecs`, `skipForwardSecs`). */
 export const SKIP_BACK_SECS = -15;
 export const SKIP_FORWARD_SECS = 30;
 /** "Previous chapter" restarts the current one when this far into it, else goes back one. */
@@ -41,6 +43,10 @@ class Player {
   segments = $state.raw<Segment[]>([]);
   /** Incremented on every user-initiated jump (seek, skip, chapter, cue). */
   jumpCount = $state(0);
+  /** Playback speed (0.5–3) as the backend last said. */
+  speed = $state(1);
+  /** Output volume 0–1. */
+  volume = $state(1);
 
   duration = $derived.by(() => {
     const d = this.backendDuration ?? this.detail?.episode.durationSecs ?? null;
@@ -74,6 +80,8 @@ class Player {
 
   #anchorPos = 0;
   #anchorT = 0;
+  /** Rate the clock advances at: the speed of the last position event. */
+  #anchorRate = 1;
   #ticking = false;
   #raf = 0;
   #pendingSeek: { target: number; until: number } | null = null;
@@ -118,6 +126,10 @@ class Player {
         // `playing` says whether audio is reaching the device (the position advances); the
         // status (and the Play/Pause button) comes from `state` events alone.
         this.#flowing = e.playing;
+        if (Number.isFinite(e.speed) && e.speed > 0) {
+          this.#anchorRate = e.speed;
+          this.speed = e.speed;
+        }
         this.#setAnchor(e.position);
         break;
       }
@@ -138,6 +150,8 @@ class Player {
     if (s.episodeId != null && this.#detailFor !== s.episodeId) void this.#loadDetail(s.episodeId);
     this.status = s.status;
     this.backendDuration = s.duration;
+    if (Number.isFinite(s.speed) && s.speed > 0) this.speed = s.speed;
+    if (Number.isFinite(s.volume)) this.volume = Math.min(1, Math.max(0, s.volume));
     if (s.error && s.error !== this.#lastSnapshotError) errors.push(s.error);
     this.#lastSnapshotError = s.error;
     this.#setAnchor(s.position);
@@ -200,7 +214,7 @@ class Player {
     }
     // rAF's timestamp is the frame start; performance.now() is the same clock.
     const elapsed = Math.max(0, Math.max(now, performance.now()) - this.#anchorT) / 1000;
-    this.position = this.#clamp(this.#anchorPos + elapsed);
+    this.position = this.#clamp(this.#anchorPos + elapsed * this.#anchorRate);
     this.#raf = requestAnimationFrame(this.#tick);
   };
 
@@ -271,6 +285,58 @@ class Player {
     } catch (e) {
       this.#pendingSeek = null;
       errors.report(e, 'Could not skip');
+    }
+  }
+
+  /** Skip back by the configured length (settings `skipBackSecs`). */
+  skipBack() {
+    return this.skip(-settings.skipBack);
+  }
+
+  /** Skip forward by the configured length (settings `skipForwardSecs`). */
+  skipForward() {
+    return this.skip(settings.skipForward);
+  }
+
+  /** Change the playback speed now (the backend keeps it as the podcast's). Shows the speed applied. */
+  async setSpeed(speed: number) {
+    const want = snapSpeed(speed);
+    const before = this.speed;
+    this.speed = want;
+    try {
+      const applied = await api.playerSetSpeed(want);
+      if (Number.isFinite(applied) && applied > 0) this.speed = applied;
+    } catch (e) {
+      this.speed = before;
+      errors.report(e, 'Could not change the speed');
+    }
+  }
+
+  #volumeBusy = false;
+  #volumeNext: number | null = null;
+
+  /** Set the output volume (0–1). While one change is on its way, only the newest waits. */
+  async setVolume(volume: number) {
+    const v = Math.min(1, Math.max(0, Number.isFinite(volume) ? volume : 1));
+    this.volume = v;
+    if (this.#volumeBusy) {
+      this.#volumeNext = v;
+      return;
+    }
+    this.#volumeBusy = true;
+    try {
+      let next: number | null = v;
+      while (next != null) {
+        this.#volumeNext = null;
+        try {
+          await api.playerSetVolume(next);
+        } catch (e) {
+          errors.report(e, 'Could not change the volume');
+        }
+        next = this.#volumeNext;
+      }
+    } finally {
+      this.#volumeBusy = false;
     }
   }
 

@@ -12,6 +12,12 @@ import { mockIPC, mockWindows } from '/__tauri_api__/mocks.js';
 import {
   BIG_PODCAST_ID,
   bigEpisodes,
+  clampSettings,
+  clampSpeed,
+  DEFAULT_SETTINGS,
+  DOWNLOAD_FAILURES,
+  DOWNLOAD_PRESET,
+  downloadSize,
   DETAILS,
   EPISODES,
   EVIL_NOTES,
@@ -28,6 +34,11 @@ import {
 // refreshStepMs / subscribeMs: how long each feed takes to fetch.
 // notes: 'evil' → episode 1's show notes carry what a buggy sanitizer might let through.
 // skipped: { [episodeId]: [chapter starts] } → those chapters start out skipped.
+// Downloads: downloadRate (bytes/s), downloadTickMs (one progress event per download per tick;
+// 0 → only `__fake.stepDownloads()` moves them), downloads: 'some' (DOWNLOAD_PRESET),
+// downloadFailures ({ [episodeId]: { at, message } }, default DOWNLOAD_FAILURES),
+// downloadRetries ({ [episodeId]: { at, message, ticks } }), unknownTotal ([episodeIds]: the
+// total stays unknown until done). settings: initial settings (clamped).
 const cfg = {
   tickMs: 200,
   failLibrary: false,
@@ -36,6 +47,13 @@ const cfg = {
   refreshStepMs: 250,
   subscribeMs: 250,
   notes: 'normal',
+  downloadRate: 2_000_000,
+  downloadTickMs: 250,
+  downloads: 'none',
+  downloadFailures: DOWNLOAD_FAILURES,
+  downloadRetries: {},
+  unknownTotal: [],
+  settings: {},
   ...(window.__FAKE_CONFIG__ || {}),
 };
 
@@ -181,6 +199,7 @@ async function refreshFeeds(podcastId) {
         episodeById.set(e.id, e);
       }
       eps.unshift(...fresh);
+      if (settingsState.autoDownload) for (const e of fresh) queueDownload(e.id);
       p.lastError = null;
       p.refreshedAt = now;
       recount(p.id);
@@ -233,8 +252,15 @@ const st = {
   baseT: 0,
   duration: null,
   error: null,
+  speed: 1,
+  volume: 1,
 };
 const progress = new Map([...episodeById.values()].map((e) => [e.id, e.positionSecs]));
+let settingsState = clampSettings({ ...DEFAULT_SETTINGS, ...cfg.settings });
+st.speed = settingsState.defaultSpeed;
+st.volume = settingsState.volume;
+/** podcastId → the speed set in the player for it. */
+const speedOf = new Map();
 
 // Like an app relaunch: an episode is already loaded (paused) when the UI starts.
 if (cfg.preload) {
@@ -255,7 +281,7 @@ const flowing = () => now() >= st.baseT + cfg.startupMs;
 
 function position() {
   if (st.status !== 'playing' || !flowing()) return st.base;
-  return clamp(st.base + (now() - st.baseT - cfg.startupMs) / 1000);
+  return clamp(st.base + ((now() - st.baseT - cfg.startupMs) / 1000) * st.speed);
 }
 
 function setPosition(p) {
@@ -271,6 +297,8 @@ function snapshot() {
     position: position(),
     duration: st.duration,
     error: st.error,
+    speed: st.speed,
+    volume: st.volume,
   };
 }
 
@@ -313,7 +341,7 @@ setInterval(() => {
     emit(stateEvent());
     return;
   }
-  emit({ type: 'position', position: p, playing: flowing() });
+  emit({ type: 'position', position: p, playing: flowing(), speed: st.speed });
 }, cfg.tickMs);
 
 function handle(cmd, args) {
@@ -333,12 +361,13 @@ function handle(cmd, args) {
     case 'library_episodes': {
       const eps = episodesOf.get(args.podcastId);
       if (!eps) throw { kind: 'notFound', message: `no podcast ${args.podcastId}` };
-      return clone(eps).map((e) => ({ ...e, positionSecs: progress.get(e.id) ?? e.positionSecs }));
+      return clone(eps).map((e) => withDownload({ ...e, positionSecs: progress.get(e.id) ?? e.positionSecs }));
     }
     case 'episode_detail': {
       const d = detailOf(args.episodeId);
       if (!d) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
       d.episode.positionSecs = progress.get(args.episodeId) ?? d.episode.positionSecs;
+      withDownload(d.episode);
       return d;
     }
     case 'episode_mark_seen': {
@@ -393,12 +422,81 @@ function handle(cmd, args) {
     }
     case 'player_snapshot':
       return snapshot();
+    case 'player_set_speed': {
+      setPosition(position());
+      st.speed = clampSpeed(Number(args.speed));
+      if (st.episodeId != null) speedOf.set(episodeById.get(st.episodeId)?.podcastId, st.speed);
+      // The next position event carries the new rate.
+      emitSoon(() => ({ type: 'position', position: position(), playing: st.status === 'playing' && flowing(), speed: st.speed }));
+      return st.speed;
+    }
+    case 'player_set_volume': {
+      const v = Number(args.volume);
+      if (!Number.isFinite(v)) throw { kind: 'invalid', message: `volume ${args.volume} is not a number` };
+      st.volume = Math.min(1, Math.max(0, v));
+      return null;
+    }
+    case 'settings_get':
+      return clone(settingsState);
+    case 'settings_set': {
+      if (!args.settings || typeof args.settings !== 'object') throw { kind: 'invalid', message: 'settings missing' };
+      settingsState = clampSettings({ ...settingsState, ...args.settings });
+      scheduleDownloads();
+      return clone(settingsState);
+    }
+    case 'download_list':
+      return downloadList();
+    case 'download_episode': {
+      if (!episodeById.has(args.episodeId)) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
+      queueDownload(args.episodeId);
+      return null;
+    }
+    case 'download_pause': {
+      const d = dlOf(args.episodeId);
+      if (d.state === 'queued' || d.state === 'running') {
+        d.state = 'paused';
+        d.rate = 0;
+        d.retryLeft = 0;
+        emitDownloadSoon(d);
+        scheduleDownloads();
+      }
+      return null;
+    }
+    case 'download_resume': {
+      const d = dlOf(args.episodeId);
+      if (d.state === 'paused' || d.state === 'failed') {
+        d.state = 'queued';
+        d.error = null;
+        d.failAt = null; // a retry gets through
+        d.order = nextDownloadOrder++;
+        emitDownloadSoon(d);
+        scheduleDownloads();
+      }
+      return null;
+    }
+    case 'download_cancel': {
+      const d = dlOf(args.episodeId);
+      if (d.state !== 'done') {
+        dls.delete(d.episodeId);
+        emitDownloadSoon(noneUpdate(d.episodeId));
+        scheduleDownloads();
+      }
+      return null;
+    }
+    case 'download_delete': {
+      const d = dlOf(args.episodeId);
+      dls.delete(d.episodeId);
+      emitDownloadSoon(noneUpdate(d.episodeId));
+      scheduleDownloads();
+      return null;
+    }
     case 'player_load': {
       const ep = episodeById.get(args.episodeId);
       if (!ep) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
       st.episodeId = ep.id;
       st.duration = ep.durationSecs;
       st.status = 'loading';
+      st.speed = speedOf.get(ep.podcastId) ?? settingsState.defaultSpeed;
       const saved = progress.get(ep.id) ?? 0;
       setPosition(ep.played || saved >= ep.durationSecs ? 0 : saved);
       emitSoon(stateEvent());
@@ -438,6 +536,204 @@ function handle(cmd, args) {
   }
 }
 
+// ---- downloads ---------------------------------------------------------------------
+
+/** episodeId → the download's record (what `download_list` returns, plus the fake's own fields). */
+const dls = new Map();
+let nextDownloadOrder = 1;
+const downloadEvents = [];
+
+function newDownload(episodeId, state = 'queued') {
+  const ep = episodeById.get(episodeId);
+  const failure = cfg.downloadFailures?.[episodeId] ?? null;
+  const retry = cfg.downloadRetries?.[episodeId] ?? null;
+  return {
+    episodeId,
+    podcastId: ep.podcastId,
+    state,
+    bytes: 0,
+    total: null,
+    rate: 0,
+    error: null,
+    localFile: null,
+    size: null,
+    sha256: null,
+    downloadedAt: null,
+    // the fake's own
+    order: nextDownloadOrder++,
+    fullSize: downloadSize(ep.durationSecs),
+    failAt: failure ? failure.at : null,
+    failMessage: failure?.message ?? null,
+    retryAt: retry ? retry.at : null,
+    retryMessage: retry?.message ?? null,
+    retryTicks: retry?.ticks ?? 3,
+    retryLeft: 0,
+  };
+}
+
+function rowOf(d) {
+  const ep = episodeById.get(d.episodeId);
+  const pod = podcasts.get(d.podcastId);
+  return {
+    episodeId: d.episodeId,
+    podcastId: d.podcastId,
+    podcastTitle: pod?.title ?? '',
+    title: ep?.title ?? '',
+    state: d.state,
+    bytes: d.bytes,
+    total: d.total,
+    rate: d.state === 'running' ? d.rate : 0,
+    error: d.error,
+    localFile: d.localFile,
+    size: d.size,
+    sha256: d.sha256,
+    downloadedAt: d.downloadedAt,
+    played: ep?.played ?? false,
+  };
+}
+
+function downloadList() {
+  const all = [...dls.values()].filter((d) => episodeById.has(d.episodeId));
+  const open = all.filter((d) => d.state !== 'done').sort((a, b) => a.order - b.order);
+  const done = all.filter((d) => d.state === 'done').sort((a, b) => b.downloadedAt - a.downloadedAt || b.order - a.order);
+  return [...open, ...done].map(rowOf);
+}
+
+function withDownload(e) {
+  const d = dls.get(e.id);
+  e.downloaded = d?.state === 'done';
+  e.downloadState = d && d.state !== 'done' ? d.state : null;
+  return e;
+}
+
+function dlOf(episodeId) {
+  const d = dls.get(episodeId);
+  if (!d) throw { kind: 'notFound', message: `episode ${episodeId} has no download` };
+  return d;
+}
+
+function updateOf(d, state = d.state, message = null) {
+  return {
+    episodeId: d.episodeId,
+    state,
+    bytes: d.bytes,
+    total: d.total,
+    rate: state === 'running' ? d.rate : 0,
+    message: message ?? (state === 'failed' ? d.error : null),
+  };
+}
+
+const noneUpdate = (episodeId) => ({ episodeId, state: 'none', bytes: 0, total: null, rate: 0, message: null });
+
+function emitDownload(u) {
+  downloadEvents.push({ ...u, at: now() });
+  emit(u, 'download');
+}
+
+function emitDownloadSoon(dOrUpdate) {
+  const u = 'fullSize' in dOrUpdate ? updateOf(dOrUpdate) : dOrUpdate;
+  setTimeout(() => emitDownload(u), 5);
+}
+
+function queueDownload(episodeId) {
+  const d = dls.get(episodeId);
+  if (d && d.state !== 'paused' && d.state !== 'failed') return; // downloaded or under way: no-op
+  if (d) {
+    d.state = 'queued';
+    d.error = null;
+    d.failAt = null;
+    d.order = nextDownloadOrder++;
+    emitDownloadSoon(d);
+  } else {
+    const n = newDownload(episodeId);
+    dls.set(episodeId, n);
+    emitDownloadSoon(n);
+  }
+  scheduleDownloads();
+}
+
+/** Start queued downloads while fewer than `downloadConcurrency` run. */
+function scheduleDownloads() {
+  const running = [...dls.values()].filter((d) => d.state === 'running').length;
+  let free = settingsState.downloadConcurrency - running;
+  const queued = [...dls.values()].filter((d) => d.state === 'queued').sort((a, b) => a.order - b.order);
+  for (const d of queued) {
+    if (free <= 0) break;
+    free--;
+    d.state = 'running';
+    d.rate = 0;
+    if (!cfg.unknownTotal.includes(d.episodeId)) d.total = d.fullSize; // the server said
+    emitDownloadSoon(d);
+  }
+}
+
+/** One tick of every running download: progress, a retry, a failure or the end. */
+function stepDownloads(ms = cfg.downloadTickMs || 250) {
+  for (const d of [...dls.values()]) {
+    if (d.state !== 'running') continue;
+    if (d.retryLeft > 0) {
+      d.retryLeft--;
+      if (d.retryLeft === 0) emitDownload(updateOf(d, 'running'));
+      continue;
+    }
+    const step = Math.max(1, Math.round((cfg.downloadRate * ms) / 1000));
+    const before = d.bytes;
+    d.bytes = Math.min(d.fullSize, d.bytes + step);
+    d.rate = cfg.downloadRate;
+    const f = d.bytes / d.fullSize;
+    if (d.retryAt != null && f >= d.retryAt) {
+      d.retryAt = null;
+      d.retryLeft = d.retryTicks;
+      d.rate = 0;
+      emitDownload(updateOf(d, 'retrying', d.retryMessage ?? 'The connection was reset; retrying in 2 s'));
+      continue;
+    }
+    if (d.failAt != null && f >= d.failAt) {
+      d.bytes = Math.max(before, Math.round(d.fullSize * d.failAt));
+      d.state = 'failed';
+      d.rate = 0;
+      d.error = d.failMessage ?? 'The download failed.';
+      emitDownload(updateOf(d));
+      continue;
+    }
+    if (d.bytes >= d.fullSize) {
+      d.state = 'done';
+      d.total = d.fullSize;
+      d.size = d.fullSize;
+      d.rate = 0;
+      d.localFile = `/home/listener/.local/share/earshot/downloads/p${d.podcastId}/episode-${d.episodeId}.mp3`;
+      d.sha256 = String(d.episodeId).padStart(64, '0');
+      d.downloadedAt = Math.floor(Date.now() / 1000);
+      emitDownload(updateOf(d));
+      continue;
+    }
+    emitDownload(updateOf(d));
+  }
+  scheduleDownloads();
+}
+
+if (cfg.downloadTickMs > 0) setInterval(() => stepDownloads(cfg.downloadTickMs), cfg.downloadTickMs);
+
+if (cfg.downloads === 'some') {
+  for (const p of DOWNLOAD_PRESET) {
+    if (!episodeById.has(p.episodeId)) continue;
+    const d = newDownload(p.episodeId, p.state);
+    d.failAt = null;
+    d.retryAt = null;
+    if (p.state !== 'queued') d.total = d.fullSize;
+    d.bytes = Math.round(d.fullSize * p.fraction);
+    if (p.state === 'running') d.rate = cfg.downloadRate;
+    if (p.state === 'failed') d.error = p.error;
+    if (p.state === 'done') {
+      d.size = d.fullSize;
+      d.localFile = `/home/listener/.local/share/earshot/downloads/p${d.podcastId}/episode-${d.episodeId}.mp3`;
+      d.sha256 = String(d.episodeId).padStart(64, '0');
+      d.downloadedAt = p.downloadedAt;
+    }
+    dls.set(p.episodeId, d);
+  }
+}
+
 mockWindows('main');
 mockIPC(handle, { shouldMockEvents: true });
 
@@ -471,6 +767,32 @@ window.__fake = {
   /** Make the next call of `cmd` reject with `{kind, message}`. */
   failNext(cmd, kind, message) {
     failures.set(cmd, { kind, message });
+  },
+  /** `download` events emitted so far (with `at`). */
+  downloadEvents,
+  /** The fake's download records (as `download_list` rows). */
+  downloads: () => downloadList(),
+  /** Move every running download on by one tick (with `downloadTickMs: 0`, the only way). */
+  stepDownloads(n = 1) {
+    for (let i = 0; i < n; i++) stepDownloads();
+  },
+  /** Emit a `download` event as the backend would (e.g. for an episode the list doesn't have). */
+  emitDownload,
+  get settings() {
+    return clone(settingsState);
+  },
+  get speed() {
+    return st.speed;
+  },
+  get volume() {
+    return st.volume;
+  },
+  /** Emit a `position` event by hand (with events off, the UI only sees these). */
+  emitPosition(position, playing = true, speed = st.speed) {
+    void window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {
+      event: 'player',
+      payload: { type: 'position', position, playing, speed },
+    });
   },
   /** Stop/resume emitting events (to observe pure interpolation). */
   setEvents(on) {

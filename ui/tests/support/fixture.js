@@ -314,3 +314,60 @@ export function speakerChanges(segments) {
   }
   return n;
 }
+
+// ---- downloads and settings (issues 4, 5) ------------------------------------------
+
+/** Bytes of an episode's audio in the fake: 128 kb/s (16,000 bytes a second). */
+export const BYTES_PER_SEC = 16000;
+export const downloadSize = (durationSecs) => Math.round((durationSecs ?? 1800) * BYTES_PER_SEC);
+
+/** Downloads that fail part-way: episodeId → where (fraction) and the backend's sentence. */
+export const DOWNLOAD_FAILURES = {
+  3: { at: 0.3, message: 'The server answered 403 Forbidden for https://earshot.example/demo/pilot.mp3.' },
+};
+
+/** What `fake: { downloads: 'some' }` starts with (episodes missing from the library are left out). */
+export const DOWNLOAD_PRESET = [
+  { episodeId: 2, state: 'running', fraction: 0.35 },
+  { episodeId: 200, state: 'running', fraction: 0.72 },
+  { episodeId: 201, state: 'paused', fraction: 0.6 },
+  { episodeId: 300, state: 'failed', fraction: 0.18, error: 'The connection to kitchen.example was reset 5 times; giving up.' },
+  { episodeId: 202, state: 'queued', fraction: 0 },
+  { episodeId: 3, state: 'done', fraction: 1, downloadedAt: T0 - 3 * DAY },
+  { episodeId: 204, state: 'done', fraction: 1, downloadedAt: T0 - 5 * DAY },
+];
+
+export const DEFAULT_SETTINGS = {
+  downloadConcurrency: 2,
+  autoDownload: false,
+  cleanupPlayed: false,
+  skipBackSecs: 15,
+  skipForwardSecs: 30,
+  defaultSpeed: 1,
+  volume: 1,
+  skipSilence: false,
+  loudnessLevelling: false,
+};
+
+/** Like the backend's `Settings::clamped` (src/settings.rs). */
+export function clampSettings(s) {
+  const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  const secs = (v, d) => Math.round(Math.min(600, Math.max(1, num(v, d))));
+  return {
+    downloadConcurrency: Math.round(Math.min(6, Math.max(1, num(s.downloadConcurrency, 2)))),
+    autoDownload: !!s.autoDownload,
+    cleanupPlayed: !!s.cleanupPlayed,
+    skipBackSecs: secs(s.skipBackSecs, 15),
+    skipForwardSecs: secs(s.skipForwardSecs, 30),
+    defaultSpeed: clampSpeed(num(s.defaultSpeed, 1)),
+    volume: Math.min(1, Math.max(0, num(s.volume, 1))),
+    skipSilence: !!s.skipSilence,
+    loudnessLevelling: !!s.loudnessLevelling,
+  };
+}
+
+/** 0.5–3 in 0.1 steps. */
+export function clampSpeed(v) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 1;
+  return Math.min(3, Math.max(0.5, Math.round(Math.min(3, Math.max(0.5, v)) * 10) / 10));
+}
