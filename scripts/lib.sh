@@ -13,7 +13,7 @@ APP_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev li
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev build-essential pkg-config libasound2-dev
   curl ca-certificates)
 TEST_PACKAGES=(xvfb x11-utils webkit2gtk-driver pulseaudio pulseaudio-utils imagemagick chromium
-  espeak-ng sox ffmpeg)
+  espeak-ng sox ffmpeg dbus playerctl)
 
 ensure_packages() {
   local missing=()

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod feedgen;
 pub mod fetch;
 pub mod library;
+pub mod media_controls;
 pub mod opml;
 pub mod player;
 pub mod session;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use earshot::fetch::Http;
 use earshot::library::Library;
+use earshot::media_controls::{MediaControls, MediaControlsConfig};
 use earshot::player::RodioOutput;
 use earshot::session::Session;
 use earshot::subscriptions::Subscriptions;
@@ -46,6 +47,26 @@ fn open_session(app: &tauri::AppHandle) -> Result<Session, String> {
         tracing::warn!("could not restore the last episode: {e}");
     }
     Ok(session)
+}
+
+/// Media keys and the desktop's player controls (MPRIS on Linux). Optional: without a session
+/// bus the app works as before. Raise brings the main window to the front.
+fn attach_media_controls(app: &tauri::AppHandle, session: &Session) -> Option<MediaControls> {
+    let window = app.clone();
+    let config = MediaControlsConfig {
+        artwork_dir: data_dir(app).ok().map(|d| d.join("cache").join("artwork")),
+        on_raise: Some(std::sync::Arc::new(move || {
+            if let Some(w) = window.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        })),
+        ..MediaControlsConfig::default()
+    };
+    MediaControls::attach(session, config)
+        .map_err(|e| tracing::warn!("{e}"))
+        .ok()
 }
 
 /// Serves stored podcast artwork to the page as `artwork://localhost/<podcast id>`: the page's
@@ -100,6 +121,9 @@ pub fn run() {
                 e
             })?;
             let subscriptions = Subscriptions::new(Http::new(), session.library_handle());
+            if let Some(controls) = attach_media_controls(app.handle(), &session) {
+                app.manage(controls);
+            }
             app.manage(session);
             app.manage(subscriptions);
             Ok(())
