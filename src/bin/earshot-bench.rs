@@ -8,6 +8,11 @@
 //! `earshot-bench download [--size-mb 200] [--runs 3]`: one file served on loopback by a small
 //! server inside the bench, downloaded by the download manager and by `curl` (to a file in the
 //! same folder) in the same run, alternating; prints times, MB/s and the ratio.
+//!
+//! `earshot-bench playback [--file F] [--secs 10] [--real]`: CPU of steady playback (percent of
+//! one core, from /proc/self/stat) at 1× and 2× (and 1× with skip silence + levelling), the
+//! test device pulling audio at real-time pace (or the default output device with `--real`),
+//! and the time-stretch's real-time factor on the decoded file.
 
 use std::time::{Duration, Instant};
 
@@ -39,6 +44,18 @@ enum Command {
         size_mb: usize,
         #[arg(long, default_value_t = 3)]
         runs: usize,
+    },
+    /// CPU of steady playback at 1× and 2×; the time-stretch's real-time factor.
+    Playback {
+        /// The audio to play (default: the demo episode, an MP3).
+        #[arg(long, default_value = "assets/demo/episode1.mp3")]
+        file: std::path::PathBuf,
+        /// Seconds of playback measured per speed.
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+        /// Play on the default output device instead of the test device.
+        #[arg(long)]
+        real: bool,
     },
 }
 
@@ -360,9 +377,125 @@ fn bench_download(size_mb: usize, runs: usize) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// CPU time (user + system) this process has used so far.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_secs_f64(ticks as f64 / 100.0) // USER_HZ is 100 on Linux
+}
+
+fn bench_playback(file: &std::path::Path, secs: f64, real: bool) {
+    use earshot::player::decode::Decoder;
+    use earshot::player::dsp::Stretcher;
+    use earshot::player::output::manual::ManualOutput;
+    use earshot::player::{self, AudioOutput, Media, PlayerCommand, RodioOutput};
+
+    let mut d = match Decoder::open(file) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("earshot-bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let (rate, channels) = (d.sample_rate, d.channels);
+    println!(
+        "playback: {} ({rate} Hz, {channels} ch), {secs} s per run, {}",
+        file.display(),
+        if real {
+            "default output device"
+        } else {
+            "test device pulled at real-time pace"
+        }
+    );
+    let mut pcm = Vec::new();
+    while let Ok(Some(p)) = d.next_pcm() {
+        pcm.extend_from_slice(&p.samples);
+    }
+    let media_secs = pcm.len() as f64 / channels.max(1) as f64 / rate as f64;
+    for speed in [1.5f32, 2.0, 3.0] {
+        let mut st = Stretcher::new(channels, rate);
+        st.push(0, &pcm);
+        st.finish();
+        let mut out = vec![0.0f32; 1 << 16];
+        let t = Instant::now();
+        let mut n = 0;
+        loop {
+            let got = st.fill(speed, &mut out);
+            if got == 0 {
+                break;
+            }
+            n += got;
+        }
+        let took = t.elapsed().as_secs_f64();
+        let out_secs = n as f64 / channels.max(1) as f64 / rate as f64;
+        println!(
+            "stretch {speed}×: {media_secs:.1} s of media in {:.1} ms; real-time factor {:.5} ({:.2} % of a core while playing)",
+            took * 1000.0,
+            took / out_secs,
+            took / out_secs * 100.0
+        );
+    }
+    let runs: [(&str, f32, bool); 3] = [
+        ("1×", 1.0, false),
+        ("2×", 2.0, false),
+        ("1×, skip silence + levelling", 1.0, true),
+    ];
+    for (name, speed, extras) in runs {
+        let manual = ManualOutput::default();
+        let output: Box<dyn AudioOutput> = if real {
+            Box::new(RodioOutput::default())
+        } else {
+            Box::new(manual.clone())
+        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let handle = player::spawn(output, tx);
+        handle.send(PlayerCommand::SetSpeed(speed));
+        handle.send(PlayerCommand::SetSkipSilence(extras));
+        handle.send(PlayerCommand::SetLevelling(extras));
+        handle.send(PlayerCommand::Load {
+            media: Media::File(file.to_path_buf()),
+            start: 0.0,
+            autoplay: true,
+            token: 1,
+        });
+        let drain = std::thread::spawn(move || for _ in rx {});
+        // Let it settle (open, first decode), then measure.
+        let warm = Instant::now() + Duration::from_millis(500);
+        let per_tick = (rate as f64 * channels as f64 / 100.0) as usize; // 10 ms
+        let pull = |until: Instant| {
+            let mut next = Instant::now();
+            while Instant::now() < until {
+                if !real {
+                    manual.take_audio(per_tick, Duration::from_millis(50));
+                }
+                next += Duration::from_millis(10);
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+        };
+        pull(warm);
+        let (c0, t0) = (cpu_time(), Instant::now());
+        pull(t0 + Duration::from_secs_f64(secs));
+        let (cpu, wall) = (cpu_time() - c0, t0.elapsed());
+        println!(
+            "steady playback {name:<30} CPU {:>5.2} % of one core (goal at 1×: <= 2 %)",
+            cpu.as_secs_f64() / wall.as_secs_f64() * 100.0
+        );
+        handle.send(PlayerCommand::Shutdown);
+        let _ = drain.join();
+    }
+}
+
 fn main() {
     match Cli::parse().command {
         Command::Feed { items, runs } => bench_feed(items, runs.max(1)),
         Command::Download { size_mb, runs } => bench_download(size_mb.max(1), runs.max(1)),
+        Command::Playback { file, secs, real } => bench_playback(&file, secs.max(1.0), real),
     }
 }

@@ -36,6 +36,18 @@ enum Command {
         /// Stop after this many seconds of wall time (default: play to the end).
         #[arg(long)]
         duration: Option<f64>,
+        /// Playback speed, 0.5–3, pitch kept (1: the decoded samples untouched).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f32,
+        /// Volume, 0–1.5.
+        #[arg(long, default_value_t = 1.0)]
+        volume: f32,
+        /// Shorten pauses longer than 0.6 s to 0.3 s.
+        #[arg(long)]
+        skip_silence: bool,
+        /// Level the loudness toward -16 LUFS.
+        #[arg(long)]
+        levelling: bool,
     },
     /// Parse a transcript (WebVTT) and print its segments.
     Transcript {
@@ -163,8 +175,18 @@ fn run(cli: Cli) -> Result<String, Error> {
             source,
             start,
             duration,
+            speed,
+            volume,
+            skip_silence,
+            levelling,
         } => {
-            play(&source, start, duration)?;
+            let settings = PlaySettings {
+                speed,
+                volume,
+                skip_silence,
+                levelling,
+            };
+            play(&source, start, duration, settings)?;
             return Ok(String::new());
         }
         Command::Feed { source, json: _ } => serde_json::to_string_pretty(&load_feed(&source)?),
@@ -244,8 +266,21 @@ fn download(
     })
 }
 
+/// The `play` subcommand's playback settings.
+struct PlaySettings {
+    speed: f32,
+    volume: f32,
+    skip_silence: bool,
+    levelling: bool,
+}
+
 /// Runs `play`: prints events as JSON lines until the end, an error, or `duration`.
-fn play(source: &str, start: f64, duration: Option<f64>) -> Result<(), Error> {
+fn play(
+    source: &str,
+    start: f64,
+    duration: Option<f64>,
+    settings: PlaySettings,
+) -> Result<(), Error> {
     use earshot::player::{self, Media, PlayerCommand, PlayerEvent, PlayerStatus, RodioOutput};
     let media = if source.starts_with("http://") || source.starts_with("https://") {
         Media::Url(source.to_string())
@@ -259,6 +294,10 @@ fn play(source: &str, start: f64, duration: Option<f64>) -> Result<(), Error> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let handle = player::spawn(Box::new(RodioOutput::default()), tx);
     let t0 = std::time::Instant::now();
+    handle.send(PlayerCommand::SetSpeed(settings.speed));
+    handle.send(PlayerCommand::SetVolume(settings.volume));
+    handle.send(PlayerCommand::SetSkipSilence(settings.skip_silence));
+    handle.send(PlayerCommand::SetLevelling(settings.levelling));
     handle.send(PlayerCommand::Load {
         media,
         start,
@@ -285,9 +324,13 @@ fn play(source: &str, start: f64, duration: Option<f64>) -> Result<(), Error> {
                 serde_json::json!({"ms": ms(), "event": "status", "status": status, "position": position})
             }
             PlayerEvent::Position {
-                position, playing, ..
+                position,
+                playing,
+                speed,
+                silence_skipped,
+                ..
             } => {
-                serde_json::json!({"ms": ms(), "event": "position", "position": position, "playing": playing})
+                serde_json::json!({"ms": ms(), "event": "position", "position": position, "playing": playing, "speed": speed, "silenceSkipped": silence_skipped})
             }
             PlayerEvent::Seeked { position } => {
                 serde_json::json!({"ms": ms(), "event": "seeked", "position": position})

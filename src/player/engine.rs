@@ -1,18 +1,21 @@
 //! The player thread's loop: commands in, decode ahead, events out.
 
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::decode::Decoder;
+use super::decode::{Decoder, Pcm};
+use super::dsp::{Leveller, SilenceSkipper};
 use super::output::AudioOutput;
 use super::stream::{self, Chunk, Shared, StreamSource};
 use super::{AudioError, Media, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus};
 
-/// Chunks decoded ahead of the device (an MP3 packet is ~26 ms, so ~0.4 s).
-const QUEUE_CHUNKS: usize = 16;
+/// Chunks decoded ahead of the device (an MP3 packet is ~26 ms, so ~0.6 s of media: 0.2 s
+/// at 3×).
+const QUEUE_CHUNKS: usize = 24;
 const TICK: Duration = Duration::from_millis(100);
 
 /// Starts the player thread with `output` as its device; events go to `events`.
@@ -25,6 +28,7 @@ pub fn spawn(output: Box<dyn AudioOutput>, events: Sender<PlayerEvent>) -> Playe
                 output,
                 events,
                 track: None,
+                settings: Settings::default(),
             }
             .run(rx)
         })
@@ -40,7 +44,11 @@ struct Track {
     /// device callback. The source's own receiver is in `source` until the device starts.
     rx: Receiver<Chunk>,
     source: Option<StreamSource>,
-    pending: Option<Chunk>,
+    /// Processed audio waiting for room in the queue.
+    pending: VecDeque<Chunk>,
+    /// Media-time processing before the queue.
+    leveller: Leveller,
+    skipper: SilenceSkipper,
     eof_sent: bool,
     latency: f64,
     duration: Option<f64>,
@@ -84,12 +92,43 @@ impl Track {
         self.flowing = false;
     }
 
+    /// Decoded audio through levelling and skip silence (both pass through when off).
+    fn process(&mut self, pcm: Pcm, out: &mut Vec<Pcm>) {
+        let mut levelled = Vec::new();
+        self.leveller.process(pcm, &mut levelled);
+        for p in levelled {
+            self.skipper.process(p, out);
+        }
+    }
+
+    /// Lets out what the processing holds back (end of the track).
+    fn flush_processing(&mut self, out: &mut Vec<Pcm>) {
+        let mut levelled = Vec::new();
+        self.leveller.flush(&mut levelled);
+        for p in levelled {
+            self.skipper.process(p, out);
+        }
+        self.skipper.flush(out);
+    }
+
+    fn position_event(&self, playing: bool) -> PlayerEvent {
+        PlayerEvent::Position {
+            position: self.position(),
+            playing,
+            at: Instant::now(),
+            speed: self.shared.speed(),
+            silence_skipped: self.skipper.skipped_frames() as f64 / self.rate(),
+        }
+    }
+
     fn position(&self) -> f64 {
         let heard = match self.shared.played_frame() {
             Some(frame) => {
                 let taken = frame as f64 / self.rate();
                 if self.playing() {
-                    taken - self.latency
+                    // The device's buffer holds `latency` seconds of output, which is
+                    // `latency * speed` seconds of media.
+                    taken - self.latency * self.shared.speed() as f64
                 } else {
                     taken
                 }
@@ -101,10 +140,31 @@ impl Track {
     }
 }
 
+/// Player settings: they outlive tracks.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    speed: f32,
+    volume: f32,
+    skip_silence: bool,
+    levelling: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            speed: 1.0,
+            volume: 1.0,
+            skip_silence: false,
+            levelling: false,
+        }
+    }
+}
+
 struct Engine {
     output: Box<dyn AudioOutput>,
     events: Sender<PlayerEvent>,
     track: Option<Track>,
+    settings: Settings,
 }
 
 impl Engine {
@@ -118,7 +178,7 @@ impl Engine {
             let wants_decode = self
                 .track
                 .as_ref()
-                .is_some_and(|t| !t.eof_sent && t.pending.is_none());
+                .is_some_and(|t| !t.eof_sent && t.pending.is_empty());
             let wait = if wants_decode {
                 Duration::ZERO
             } else {
@@ -160,11 +220,7 @@ impl Engine {
                 if last_tick.elapsed() >= TICK || (t.flowing && !was) {
                     last_tick = Instant::now();
                     if t.playing() {
-                        tick = Some(PlayerEvent::Position {
-                            position: t.position(),
-                            playing: t.flowing,
-                            at: Instant::now(),
-                        });
+                        tick = Some(t.position_event(t.flowing));
                     }
                 }
             }
@@ -198,6 +254,35 @@ impl Engine {
                 });
             }
             PlayerCommand::Shutdown => {}
+            PlayerCommand::SetSpeed(speed) => {
+                self.settings.speed = super::dsp::clamp_speed(speed);
+                if let Some(t) = &self.track {
+                    t.shared.set_speed(self.settings.speed);
+                    // The UI re-bases its interpolation on the new speed at once.
+                    if t.playing() {
+                        let e = t.position_event(t.flowing);
+                        self.emit(e);
+                    }
+                }
+            }
+            PlayerCommand::SetVolume(volume) => {
+                self.settings.volume = if volume.is_nan() { 1.0 } else { volume };
+                if let Some(t) = &self.track {
+                    t.shared.set_volume(self.settings.volume);
+                }
+            }
+            PlayerCommand::SetSkipSilence(on) => {
+                self.settings.skip_silence = on;
+                if let Some(t) = self.track.as_mut() {
+                    t.skipper.set_enabled(on);
+                }
+            }
+            PlayerCommand::SetLevelling(on) => {
+                self.settings.levelling = on;
+                if let Some(t) = self.track.as_mut() {
+                    t.leveller.set_enabled(on);
+                }
+            }
         }
     }
 
@@ -238,6 +323,12 @@ impl Engine {
         };
         let shared = Shared::new();
         shared.store_base(start, decoder.sample_rate);
+        shared.set_speed(self.settings.speed);
+        shared.set_volume(self.settings.volume);
+        let mut leveller = Leveller::new(decoder.channels, decoder.sample_rate);
+        leveller.set_enabled(self.settings.levelling);
+        let mut skipper = SilenceSkipper::new(decoder.channels, decoder.sample_rate);
+        skipper.set_enabled(self.settings.skip_silence);
         let (tx, rx) = stream::channel(QUEUE_CHUNKS);
         let source = StreamSource::new(
             shared.clone(),
@@ -251,7 +342,9 @@ impl Engine {
             tx,
             rx,
             source: Some(source),
-            pending: None,
+            pending: VecDeque::new(),
+            leveller,
+            skipper,
             eof_sent: false,
             latency: 0.0,
             duration,
@@ -309,15 +402,12 @@ impl Engine {
         }
         t.shared.paused.store(false, Ordering::Release);
         let position = t.position();
+        let tick = t.position_event(true);
         self.emit(PlayerEvent::Status {
             status: PlayerStatus::Playing,
             position,
         });
-        self.emit(PlayerEvent::Position {
-            position,
-            playing: true,
-            at: Instant::now(),
-        });
+        self.emit(tick);
     }
 
     fn pause(&mut self) {
@@ -334,7 +424,9 @@ impl Engine {
         let Some(t) = self.track.as_mut() else { return };
         let target = t.duration.map_or(seconds, |d| seconds.min(d)).max(0.0);
         t.shared.generation.fetch_add(1, Ordering::AcqRel);
-        t.pending = None;
+        t.pending.clear();
+        t.leveller.reset();
+        t.skipper.reset();
         while t.rx.try_recv().is_ok() {}
         let result = t.decoder.seek(target);
         t.base = target;
@@ -354,54 +446,58 @@ impl Engine {
 
     fn decode_ahead(&mut self) {
         let Some(t) = self.track.as_mut() else { return };
-        // A few chunks per turn, so commands are never kept waiting for long.
+        // A few packets per turn, so commands are never kept waiting for long.
         for _ in 0..4 {
             if t.eof_sent {
                 return;
             }
-            let chunk = match t.pending.take() {
-                Some(c) => c,
-                None => {
-                    let generation = t.shared.generation.load(Ordering::Acquire);
-                    match t.decoder.next_pcm() {
-                        Ok(Some(pcm)) => Chunk {
-                            generation,
-                            start: pcm.start,
-                            samples: pcm.samples,
-                            eof: false,
-                        },
-                        Ok(None) => Chunk {
-                            generation,
-                            start: 0,
-                            samples: Vec::new(),
-                            eof: true,
-                        },
-                        Err(error) => {
-                            tracing::warn!("{error}");
-                            let token = t.token;
-                            // A fatal read error ends this track where it is.
-                            let generation = t.shared.generation.load(Ordering::Acquire);
-                            t.pending = Some(Chunk {
-                                generation,
-                                start: 0,
-                                samples: Vec::new(),
-                                eof: true,
-                            });
-                            self.emit(PlayerEvent::Error {
-                                error,
-                                token: Some(token),
-                            });
-                            return;
-                        }
+            if t.pending.is_empty() {
+                let generation = t.shared.generation.load(Ordering::Acquire);
+                let mut pieces = Vec::new();
+                let eof = match t.decoder.next_pcm() {
+                    Ok(Some(pcm)) => {
+                        t.process(pcm, &mut pieces);
+                        false
                     }
+                    Ok(None) => true,
+                    Err(error) => {
+                        // A fatal read error ends this track where it is.
+                        tracing::warn!("{error}");
+                        let _ = self.events.send(PlayerEvent::Error {
+                            error,
+                            token: Some(t.token),
+                        });
+                        true
+                    }
+                };
+                if eof {
+                    t.flush_processing(&mut pieces);
                 }
-            };
-            let eof = chunk.eof;
-            match stream::offer(&t.tx, chunk) {
-                Ok(()) => t.eof_sent = eof,
-                Err(back) => {
-                    t.pending = back;
-                    return;
+                t.pending.extend(pieces.into_iter().map(|p| Chunk {
+                    generation,
+                    start: p.start,
+                    samples: p.samples,
+                    eof: false,
+                }));
+                if eof {
+                    t.pending.push_back(Chunk {
+                        generation,
+                        start: 0,
+                        samples: Vec::new(),
+                        eof: true,
+                    });
+                }
+            }
+            while let Some(chunk) = t.pending.pop_front() {
+                let eof = chunk.eof;
+                match stream::offer(&t.tx, chunk) {
+                    Ok(()) => t.eof_sent = eof,
+                    Err(back) => {
+                        if let Some(c) = back {
+                            t.pending.push_front(c);
+                        }
+                        return;
+                    }
                 }
             }
         }

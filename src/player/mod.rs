@@ -5,6 +5,7 @@
 //! from the stream (see [`stream`]), less the device's buffer while playing.
 
 pub mod decode;
+pub mod dsp;
 mod engine;
 pub mod http_source;
 pub mod output;
@@ -40,6 +41,8 @@ pub enum Media {
     Url(String),
 }
 
+/// What the player thread is told to do. Settings (`Set*`) belong to the player, not to a
+/// track: they stay in force across `Load`s until changed.
 #[derive(Debug, Clone)]
 pub enum PlayerCommand {
     Load {
@@ -53,6 +56,20 @@ pub enum PlayerCommand {
     Seek(f64),
     Stop,
     Shutdown,
+    /// Playback speed, clamped to 0.5–3 (the UI offers 0.1 steps). The pitch is kept (WSOLA
+    /// time-stretch); exactly 1 plays the decoded samples untouched. Heard within 15 ms, no
+    /// click. Position events carry the speed in force.
+    SetSpeed(f32),
+    /// Volume, clamped to 0–1.5 (1 = as decoded; above 1 may clip loud audio). Glides to the
+    /// new value over ~30 ms.
+    SetVolume(f32),
+    /// Skip silence: pauses longer than 0.6 s (below -45 dBFS) are shortened to 0.3 s. The
+    /// position stays media time (it jumps over what was cut); the media seconds cut so far in
+    /// this track are in [`PlayerEvent::Position::silence_skipped`].
+    SetSkipSilence(bool),
+    /// Loudness levelling: a slowly varying gain brings the short-term loudness (EBU R128, 3 s)
+    /// toward -16 LUFS, with a peak limiter so it never clips. Takes effect within ~0.5 s.
+    SetLevelling(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,11 +94,18 @@ pub enum PlayerEvent {
         status: PlayerStatus,
         position: f64,
     },
-    /// Sent several times a second while playing. `at` is when the position was read.
+    /// Sent several times a second while playing. `at` is when the position was read: until
+    /// the next event, the position at time `t` is `position + (t - at) * speed` (if `playing`).
+    /// `position` is media time (seconds into the track) heard at `at`, whatever the speed.
     Position {
         position: f64,
         playing: bool,
         at: Instant,
+        /// The playback speed in force (1 = normal).
+        speed: f32,
+        /// Media seconds skip-silence has cut from this track so far (listening time saved is
+        /// this divided by the speed).
+        silence_skipped: f64,
     },
     Seeked {
         position: f64,

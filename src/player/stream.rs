@@ -1,9 +1,10 @@
 //! The bridge between the player thread and the output device.
 //!
 //! The player thread decodes ahead into a small bounded queue of chunks; the output device's
-//! callback pulls samples from [`StreamSource`]. The source records, after every frame it hands
-//! over, which frame of the track that was: that, not a wall clock and not what was decoded
-//! ahead, is the playback position.
+//! callback pulls samples from [`StreamSource`], which time-stretches them to the current speed
+//! (bypassed at 1×) and applies the volume. The source records, after every frame it hands
+//! over, which media frame of the track that frame came from: that, not a wall clock and not
+//! what was decoded ahead, is the playback position.
 
 use std::num::NonZero;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -11,9 +12,12 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use super::dsp::{self, Stretcher};
+
 /// A piece of decoded audio tagged with the seek generation it belongs to.
 pub struct Chunk {
     pub generation: u32,
+    /// Media frame of the first frame; frames inside a chunk are consecutive media frames.
     pub start: u64,
     pub samples: Vec<f32>,
     /// Marks the end of the stream for this generation (no samples).
@@ -22,6 +26,10 @@ pub struct Chunk {
 
 const FRAME_BITS: u32 = 48;
 const FRAME_MASK: u64 = (1 << FRAME_BITS) - 1;
+/// Volume changes glide over about this long (no zipper noise).
+const VOLUME_RAMP_SECS: f32 = 0.03;
+/// The loudest volume accepted (150 %).
+pub const MAX_VOLUME: f32 = 1.5;
 
 /// State shared by the player thread and the output callback; all lock-free.
 pub struct Shared {
@@ -35,6 +43,10 @@ pub struct Shared {
     pub ended_generation: AtomicU32,
     /// Frames the callback wanted while it had nothing (underruns), for diagnostics.
     pub starved: AtomicU64,
+    /// Playback speed (f32 bits), 0.5–3; 1 plays the decoded samples untouched.
+    speed: AtomicU32,
+    /// Volume (f32 bits), 0–[`MAX_VOLUME`].
+    volume: AtomicU32,
 }
 
 impl Shared {
@@ -46,7 +58,33 @@ impl Shared {
             played: AtomicU64::new(1 << FRAME_BITS),
             ended_generation: AtomicU32::new(0),
             starved: AtomicU64::new(0),
+            speed: AtomicU32::new(1.0f32.to_bits()),
+            volume: AtomicU32::new(1.0f32.to_bits()),
         })
+    }
+
+    pub fn speed(&self) -> f32 {
+        f32::from_bits(self.speed.load(Ordering::Relaxed))
+    }
+
+    /// Sets the speed (clamped to 0.5–3); heard from the next stretch hop (15 ms).
+    pub fn set_speed(&self, speed: f32) {
+        self.speed
+            .store(dsp::clamp_speed(speed).to_bits(), Ordering::Relaxed);
+    }
+
+    pub fn volume(&self) -> f32 {
+        f32::from_bits(self.volume.load(Ordering::Relaxed))
+    }
+
+    /// Sets the volume (clamped to 0–1.5); the gain glides there over 30 ms.
+    pub fn set_volume(&self, volume: f32) {
+        let v = if volume.is_nan() {
+            1.0
+        } else {
+            volume.clamp(0.0, MAX_VOLUME)
+        };
+        self.volume.store(v.to_bits(), Ordering::Relaxed);
     }
 
     fn gen_tag(generation: u32) -> u64 {
@@ -102,19 +140,33 @@ pub struct StreamSource {
     rx: Receiver<Chunk>,
     channels: NonZero<u16>,
     sample_rate: NonZero<u32>,
-    current: Option<Chunk>,
-    index: usize,
+    /// The generation the stretcher holds audio of.
+    generation: u32,
+    stretch: Stretcher,
+    /// A chunk of a newer generation, read before the source noticed the seek.
+    early: Option<Chunk>,
+    /// Volume: the gain now, and per-frame glide factor toward the target.
+    gain: f32,
+    glide: f32,
+    /// The last media frame reported for this generation: the clock never runs backwards
+    /// (a slow stretch may take a segment from a little before the previous one).
+    last_played: u64,
 }
 
 impl StreamSource {
     pub fn new(shared: Arc<Shared>, rx: Receiver<Chunk>, channels: u16, sample_rate: u32) -> Self {
+        let gain = shared.volume();
         Self {
             shared,
             rx,
             channels: NonZero::new(channels.max(1)).expect("nonzero"),
             sample_rate: NonZero::new(sample_rate.max(1)).expect("nonzero"),
-            current: None,
-            index: 0,
+            generation: 0,
+            stretch: Stretcher::new(channels, sample_rate),
+            early: None,
+            gain,
+            last_played: 0,
+            glide: 1.0 - (-1.0 / (VOLUME_RAMP_SECS / 3.0 * sample_rate.max(1) as f32)).exp(),
         }
     }
 
@@ -128,28 +180,49 @@ impl StreamSource {
         self.shared.starved.load(Ordering::Relaxed)
     }
 
-    /// Makes sure `current` holds a chunk of the current generation with samples left.
-    fn refill(&mut self, generation: u32) -> bool {
+    /// Feeds the stretcher the next chunk of the current generation. False when none is queued.
+    fn feed(&mut self, generation: u32) -> bool {
         loop {
-            if let Some(c) = &self.current {
-                if c.generation == generation && self.index < c.samples.len() {
-                    return true;
-                }
+            let c = match self.early.take() {
+                Some(c) => c,
+                None => match self.rx.try_recv() {
+                    Ok(c) => c,
+                    Err(_) => return false,
+                },
+            };
+            // Generations only grow: an older one is stale, a newer one waits for its seek.
+            if c.generation.wrapping_sub(generation) as i32 > 0 {
+                self.early = Some(c);
+                return false;
             }
-            self.current = None;
-            self.index = 0;
-            match self.rx.try_recv() {
-                Ok(c) if c.generation != generation => continue,
-                Ok(c) if c.eof => {
+            if c.generation != generation {
+                continue;
+            }
+            if c.eof {
+                self.stretch.finish();
+            } else {
+                self.stretch.push(c.start, &c.samples);
+            }
+            return true;
+        }
+    }
+
+    /// The next sample of the current generation at `speed`, or `None` when starved.
+    fn next_audio(&mut self, generation: u32, speed: f32) -> Option<f32> {
+        loop {
+            if let Some(s) = self.stretch.next_sample(speed) {
+                return Some(s);
+            }
+            if self.stretch.is_finished() {
+                if self.stretch.is_drained() {
                     self.shared
                         .ended_generation
                         .store(generation, Ordering::Release);
-                    continue;
                 }
-                Ok(c) => {
-                    self.current = Some(c);
-                }
-                Err(_) => return false,
+                return None;
+            }
+            if !self.feed(generation) {
+                return None;
             }
         }
     }
@@ -158,6 +231,7 @@ impl StreamSource {
 impl Iterator for StreamSource {
     type Item = f32;
 
+    #[inline]
     fn next(&mut self) -> Option<f32> {
         if self.shared.stopped.load(Ordering::Relaxed) {
             return None;
@@ -166,17 +240,34 @@ impl Iterator for StreamSource {
             return Some(0.0);
         }
         let generation = self.shared.generation.load(Ordering::Acquire);
-        if !self.refill(generation) {
+        if generation != self.generation {
+            self.stretch.reset();
+            self.generation = generation;
+            self.last_played = 0;
+        }
+        let frame_start = self.stretch.at_frame_start();
+        let Some(mut sample) = self.next_audio(generation, self.shared.speed()) else {
             self.shared.starved.fetch_add(1, Ordering::Relaxed);
             return Some(0.0);
+        };
+        if frame_start {
+            let target = self.shared.volume();
+            if self.gain != target {
+                self.gain += (target - self.gain) * self.glide;
+                if (self.gain - target).abs() < 1e-4 {
+                    self.gain = target;
+                }
+            }
         }
-        let chunk = self.current.as_ref().expect("refilled");
-        let sample = chunk.samples[self.index];
-        self.index += 1;
-        let ch = self.channels.get() as usize;
-        if self.index % ch == 0 {
-            self.shared
-                .store_played(generation, chunk.start + (self.index / ch) as u64);
+        if self.gain != 1.0 {
+            sample = (sample * self.gain).clamp(-1.0, 1.0);
+        }
+        if self.stretch.at_frame_start() {
+            if let Some(media) = self.stretch.media_position() {
+                let frame = (media.round().max(0.0) as u64).max(self.last_played);
+                self.last_played = frame;
+                self.shared.store_played(generation, frame);
+            }
         }
         Some(sample)
     }
