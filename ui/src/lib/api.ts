@@ -80,6 +80,8 @@ export type PlayerSnapshot = {
   speed: number;
   /** 0–1. */
   volume: number;
+  /** The sleep timer in effect, or null (cleared when it fires: playback pauses). */
+  sleepTimer: SleepTimer | null;
 };
 
 export type PlayerEvent =
@@ -147,6 +149,33 @@ export type Settings = {
   skipSilence: boolean;
   loudnessLevelling: boolean;
 };
+
+// ---- Up next and sleep timer (issue 5) ---------------------------------------
+
+/** One episode in the Up Next queue (in play order). */
+export type QueueItem = {
+  episodeId: number;
+  podcastId: number;
+  podcastTitle: string;
+  title: string;
+  durationSecs: number | null;
+  /** saved progress */
+  positionSecs: number;
+  played: boolean;
+  downloaded: boolean;
+};
+
+/** The sleep timer as the backend reports it. */
+export type SleepTimer =
+  /** Counts down while playing; pauses at 0. */
+  | { kind: 'minutes'; remainingSecs: number }
+  /** Pause at the end of this episode (no advance to Up Next). */
+  | { kind: 'episode' }
+  /** Pause at the end of the current chapter. */
+  | { kind: 'chapter' };
+
+/** What `sleep_timer_set` takes (`null` turns the timer off). */
+export type SleepTimerRequest = { kind: 'minutes'; minutes: number } | { kind: 'episode' } | { kind: 'chapter' };
 
 export type RefreshReport = {
   podcastId: number;
@@ -253,6 +282,20 @@ export const api = {
   playerSetSpeed: (speed: number) => call<number>('player_set_speed', { speed }),
   /** 0–1 */
   playerSetVolume: (volume: number) => call<null>('player_set_volume', { volume }),
+
+  /** Up Next, in play order. */
+  queueList: () => call<QueueItem[]>('queue_list'),
+  /** `next`: play it next, else last. Moves it if it is already queued. Resolves to the whole queue. */
+  queueAdd: (episodeId: number, next: boolean) => call<QueueItem[]>('queue_add', { episodeId, next }),
+  /** `to`: 0-based index. Resolves to the whole queue. */
+  queueMove: (episodeId: number, to: number) => call<QueueItem[]>('queue_move', { episodeId, to }),
+  queueRemove: (episodeId: number) => call<QueueItem[]>('queue_remove', { episodeId }),
+  /** Resolves to the (empty) queue. */
+  queueClear: () => call<QueueItem[]>('queue_clear'),
+  /** Plays the first queued episode now (it leaves the queue); rejects if the queue is empty. */
+  playerNext: () => call<PlayerSnapshot>('player_next'),
+  /** `null` turns it off. Resolves to the timer in effect. */
+  sleepTimerSet: (timer: SleepTimerRequest | null) => call<SleepTimer | null>('sleep_timer_set', { timer }),
 };
 
 // ---- Event streams -----------------------------------------------------------
@@ -260,6 +303,7 @@ export const api = {
 export const PLAYER_EVENT = 'player';
 export const LIBRARY_EVENT = 'library';
 export const DOWNLOAD_EVENT = 'download';
+export const QUEUE_EVENT = 'queue';
 
 /** Subscribe to the single `player` event stream. Resolves to an unsubscribe function. */
 export function onPlayerEvent(handler: (event: PlayerEvent) => void): Promise<UnlistenFn> {
@@ -274,4 +318,9 @@ export function onLibraryEvent(handler: (event: LibraryEvent) => void): Promise<
 /** Subscribe to the `download` event stream (one update per change of a download). */
 export function onDownloadEvent(handler: (update: DownloadUpdate) => void): Promise<UnlistenFn> {
   return listen<DownloadUpdate>(DOWNLOAD_EVENT, (e) => handler(e.payload));
+}
+
+/** Subscribe to the `queue` event: the whole Up Next queue whenever it changes. */
+export function onQueueEvent(handler: (queue: QueueItem[]) => void): Promise<UnlistenFn> {
+  return listen<QueueItem[]>(QUEUE_EVENT, (e) => handler(e.payload));
 }

@@ -14,6 +14,8 @@ import {
   type PlayerSnapshot,
   type PlayerStatus,
   type Segment,
+  type SleepTimer,
+  type SleepTimerRequest,
 } from './api';
 import { errors } from './errors.svelte';
 import { settings, snapSpeed } from './settings.svelte';
@@ -24,6 +26,13 @@ export const SKIP_BACK_SECS = -15;
 export const SKIP_FORWARD_SECS = 30;
 /** "Previous chapter" restarts the current one when this far into it, else goes back one. */
 export const CHAPTER_RESTART_SECS = 3;
+
+/** The sleep timer's offered lengths (minutes). */
+export const SLEEP_MINUTES: readonly number[] = [5, 15, 30, 45, 60];
+/** A sleep-timer menu choice: `off`, minutes, or the end of the chapter / episode. */
+export type SleepChoice = 'off' | `${number}` | 'chapter' | 'episode';
+/** How often the sleep countdown is redrawn while playing. */
+const SLEEP_TICK_MS = 250;
 
 /** After an optimistic seek, ignore stale position events this far from the target… */
 const STALE_TOLERANCE_SECS = 1.5;
@@ -47,6 +56,35 @@ class Player {
   speed = $state(1);
   /** Output volume 0–1. */
   volume = $state(1);
+  /** The sleep timer as the backend last said (a `minutes` one counts down locally, see `sleepRemaining`). */
+  sleepTimer = $state.raw<SleepTimer | null>(null);
+  /** `remainingSecs` of a `minutes` timer at `#sleepT`. */
+  #sleepBase = $state(0);
+  #sleepT = $state(0);
+  /** performance.now(), moved on every SLEEP_TICK_MS while a minutes timer runs. */
+  #sleepNow = $state(0);
+  #sleepTimer: ReturnType<typeof setInterval> | undefined;
+  /** The minutes last chosen in the menu (which of the offered lengths to mark as chosen). */
+  #sleepMinutes = $state<number | null>(null);
+
+  /**
+   * Seconds left on a `minutes` sleep timer (else null): the backend's `remainingSecs` at the
+   * last state / snapshot, counted down here while playing and held still otherwise.
+   */
+  sleepRemaining = $derived.by(() => {
+    const t = this.sleepTimer;
+    if (t?.kind !== 'minutes') return null;
+    const elapsed = this.status === 'playing' ? Math.max(0, this.#sleepNow - this.#sleepT) / 1000 : 0;
+    return Math.max(0, this.#sleepBase - elapsed);
+  });
+  /** What the sleep-timer menu marks as chosen. */
+  sleepChoice = $derived.by((): SleepChoice | null => {
+    const t = this.sleepTimer;
+    if (!t) return 'off';
+    if (t.kind !== 'minutes') return t.kind;
+    const m = this.#sleepMinutes;
+    return m != null ? `${m}` : null;
+  });
 
   duration = $derived.by(() => {
     const d = this.backendDuration ?? this.detail?.episode.durationSecs ?? null;
@@ -145,18 +183,63 @@ class Player {
     this.#flowing = false;
     if (s.episodeId !== this.episodeId) {
       this.episodeId = s.episodeId;
-      if (s.episodeId == null) this.#setDetail(null);
+      // Moved on by the backend (Up Next, next episode): the old episode's chapters must go.
+      if (s.episodeId == null || (this.detail && this.detail.episode.id !== s.episodeId)) this.#setDetail(null);
     }
     if (s.episodeId != null && this.#detailFor !== s.episodeId) void this.#loadDetail(s.episodeId);
     this.status = s.status;
     this.backendDuration = s.duration;
     if (Number.isFinite(s.speed) && s.speed > 0) this.speed = s.speed;
     if (Number.isFinite(s.volume)) this.volume = Math.min(1, Math.max(0, s.volume));
+    // The contract always sends `sleepTimer`; a snapshot without the field leaves it as it was.
+    if ('sleepTimer' in s) this.#applySleep(s.sleepTimer ?? null);
     if (s.error && s.error !== this.#lastSnapshotError) errors.push(s.error);
     this.#lastSnapshotError = s.error;
     this.#setAnchor(s.position);
+    this.#syncSleepTick();
   }
   #lastSnapshotError: string | null = null;
+
+  // ---- the sleep timer --------------------------------------------------------
+
+  #applySleep(t: SleepTimer | null) {
+    const valid =
+      t && (t.kind === 'episode' || t.kind === 'chapter' || (t.kind === 'minutes' && Number.isFinite(t.remainingSecs)));
+    this.sleepTimer = valid ? t : null;
+    if (t?.kind === 'minutes' && valid) {
+      this.#sleepBase = Math.max(0, t.remainingSecs);
+      this.#sleepT = this.#sleepNow = performance.now();
+    } else {
+      this.#sleepMinutes = null;
+    }
+    this.#syncSleepTick();
+  }
+
+  /** Redraw the countdown while a minutes timer runs (playing); no timer otherwise. */
+  #syncSleepTick() {
+    const want = this.sleepTimer?.kind === 'minutes' && this.status === 'playing';
+    if (want && this.#sleepTimer === undefined) {
+      this.#sleepTimer = setInterval(() => (this.#sleepNow = performance.now()), SLEEP_TICK_MS);
+    } else if (!want && this.#sleepTimer !== undefined) {
+      clearInterval(this.#sleepTimer);
+      this.#sleepTimer = undefined;
+    }
+  }
+
+  /** Set (or, with `off`, clear) the sleep timer. Shows what the backend says is in effect. */
+  async setSleep(choice: SleepChoice) {
+    let req: SleepTimerRequest | null;
+    if (choice === 'off') req = null;
+    else if (choice === 'chapter' || choice === 'episode') req = { kind: choice };
+    else req = { kind: 'minutes', minutes: Number(choice) };
+    try {
+      const t = await api.sleepTimerSet(req);
+      this.#applySleep(t ?? null);
+      if (req?.kind === 'minutes' && t?.kind === 'minutes') this.#sleepMinutes = req.minutes;
+    } catch (e) {
+      errors.report(e, req ? 'Could not set the sleep timer' : 'Could not turn the sleep timer off');
+    }
+  }
 
   async #loadDetail(episodeId: number) {
     this.#detailFor = episodeId;
@@ -245,6 +328,17 @@ class Player {
         this.detailLoading = false;
         if (this.episodeId != null) void this.#loadDetail(this.episodeId);
       }
+    }
+  }
+
+  /** Play the first episode in Up Next now (the backend takes it out of the queue). */
+  async next() {
+    try {
+      const seen = this.#stateEvents;
+      const snap = await api.playerNext();
+      if (this.#stateEvents === seen) this.#applySnapshot(snap);
+    } catch (e) {
+      errors.report(e, 'Could not play the next episode');
     }
   }
 

@@ -39,6 +39,9 @@ import {
 // downloadFailures ({ [episodeId]: { at, message } }, default DOWNLOAD_FAILURES),
 // downloadRetries ({ [episodeId]: { at, message, ticks } }), unknownTotal ([episodeIds]: the
 // total stays unknown until done). settings: initial settings (clamped).
+// Up next: queue ([episodeIds], the initial Up Next). Sleep timer: sleep (the initial timer, as
+// `sleep_timer_set` takes it), sleepClock: 'real' (a minutes timer runs down while playing) or
+// 'manual' (it only moves on `__fake.stepSleep(seconds)`).
 const cfg = {
   tickMs: 200,
   failLibrary: false,
@@ -54,6 +57,9 @@ const cfg = {
   downloadRetries: {},
   unknownTotal: [],
   settings: {},
+  queue: [],
+  sleep: null,
+  sleepClock: 'real',
   ...(window.__FAKE_CONFIG__ || {}),
 };
 
@@ -254,7 +260,12 @@ const st = {
   error: null,
   speed: 1,
   volume: 1,
+  /** null | { kind: 'minutes', base, t } | { kind: 'episode' } | { kind: 'chapter' } */
+  sleep: null,
 };
+/** Up Next: episode ids in play order. */
+let queue = [];
+const queueEvents = [];
 const progress = new Map([...episodeById.values()].map((e) => [e.id, e.positionSecs]));
 let settingsState = clampSettings({ ...DEFAULT_SETTINGS, ...cfg.settings });
 st.speed = settingsState.defaultSpeed;
@@ -270,6 +281,8 @@ if (cfg.preload) {
   st.status = 'paused';
   st.base = progress.get(ep.id) ?? 0;
 }
+queue = (cfg.queue ?? []).filter((id) => episodeById.has(id));
+if (cfg.sleep) setSleep(cfg.sleep);
 const calls = [];
 const failures = new Map();
 let eventsEnabled = true;
@@ -299,8 +312,121 @@ function snapshot() {
     error: st.error,
     speed: st.speed,
     volume: st.volume,
+    sleepTimer: sleepTimer(),
   };
 }
+
+// ---- the sleep timer ---------------------------------------------------------------
+
+/** Seconds left on a minutes timer: runs down while playing (with sleepClock 'real'). */
+function sleepRemaining() {
+  const s = st.sleep;
+  if (s?.kind !== 'minutes') return null;
+  if (cfg.sleepClock !== 'real' || st.status !== 'playing') return Math.max(0, s.base);
+  return Math.max(0, s.base - (now() - s.t) / 1000);
+}
+
+/** Take the running count as the new base (before the status changes). */
+function anchorSleep() {
+  if (st.sleep?.kind === 'minutes') {
+    st.sleep.base = sleepRemaining();
+    st.sleep.t = now();
+  }
+}
+
+function sleepTimer() {
+  const s = st.sleep;
+  if (!s) return null;
+  if (s.kind === 'minutes') return { kind: 'minutes', remainingSecs: Math.round(sleepRemaining() * 1000) / 1000 };
+  return { kind: s.kind };
+}
+
+function setSleep(timer) {
+  if (timer == null) st.sleep = null;
+  else if (timer.kind === 'minutes') {
+    const m = Number(timer.minutes);
+    if (!Number.isFinite(m) || m <= 0 || m > 24 * 60) throw { kind: 'invalid', message: `${timer.minutes} minutes is not a sleep time` };
+    st.sleep = { kind: 'minutes', base: m * 60, t: now() };
+  } else if (timer.kind === 'episode' || timer.kind === 'chapter') st.sleep = { kind: timer.kind };
+  else throw { kind: 'invalid', message: `unknown sleep timer ${JSON.stringify(timer)}` };
+}
+
+/** The timer fires: pause (at `at`, if given) and announce it with `sleepTimer: null`. */
+function fireSleep(at) {
+  setPosition(at ?? position());
+  st.status = 'paused';
+  st.sleep = null;
+  emit(stateEvent());
+}
+
+// ---- up next -----------------------------------------------------------------------
+
+function queueItem(id) {
+  const ep = episodeById.get(id);
+  return {
+    episodeId: id,
+    podcastId: ep.podcastId,
+    podcastTitle: podcasts.get(ep.podcastId)?.title ?? '',
+    title: ep.title,
+    durationSecs: ep.durationSecs,
+    positionSecs: progress.get(id) ?? ep.positionSecs,
+    played: ep.played,
+    downloaded: dls.get(id)?.state === 'done',
+  };
+}
+
+const queueList = () => queue.filter((id) => episodeById.has(id)).map(queueItem);
+
+/** The queue changed: send the whole of it (after the command has returned). */
+function queueChanged() {
+  setTimeout(() => {
+    const q = queueList();
+    queueEvents.push({ ids: q.map((i) => i.episodeId), at: now() });
+    emit(q, 'queue');
+  }, 5);
+}
+
+function needEpisode(id) {
+  if (!episodeById.has(id)) throw { kind: 'notFound', message: `no episode ${id}` };
+}
+
+/** Load an episode (taking it out of the queue); returns the reply of `player_load`. */
+function loadEpisode(id, autoplay) {
+  const ep = episodeById.get(id);
+  if (!ep) throw { kind: 'notFound', message: `no episode ${id}` };
+  if (queue.includes(id)) {
+    queue = queue.filter((q) => q !== id);
+    queueChanged();
+  }
+  anchorSleep();
+  st.episodeId = ep.id;
+  st.duration = ep.durationSecs;
+  st.status = 'loading';
+  st.speed = speedOf.get(ep.podcastId) ?? settingsState.defaultSpeed;
+  const saved = progress.get(ep.id) ?? 0;
+  setPosition(ep.played || saved >= ep.durationSecs ? 0 : saved);
+  emitSoon(stateEvent());
+  const reply = { ...snapshot(), status: 'loading' };
+  st.status = autoplay ? 'playing' : 'paused';
+  st.baseT = now();
+  if (st.sleep?.kind === 'minutes') st.sleep.t = now();
+  emitSoon(stateEvent);
+  return reply;
+}
+
+/** Chapter boundaries of the loaded episode (where an "end of chapter" timer stops). */
+function chapterEnds() {
+  const d = st.episodeId != null ? DETAILS[st.episodeId] : null;
+  if (!d) return [];
+  const out = new Set();
+  const chs = [...d.chapters].sort((a, b) => a.start - b.start);
+  chs.forEach((c, i) => {
+    if (c.end != null) out.add(c.end);
+    if (i + 1 < chs.length) out.add(chs[i + 1].start);
+  });
+  return [...out].filter((t) => t > 0).sort((a, b) => a - b);
+}
+let lastTickPos = 0;
 
 function emit(payload, event = 'player') {
   if (!eventsEnabled) return;
@@ -324,6 +450,7 @@ function emitSoon(payload, event = 'player') {
 }
 
 function setStatus(status) {
+  anchorSleep();
   setPosition(position());
   st.status = status;
 }
@@ -333,12 +460,37 @@ function stateEvent() {
 }
 
 setInterval(() => {
-  if (st.status !== 'playing') return;
+  if (st.status !== 'playing') {
+    lastTickPos = st.base;
+    return;
+  }
   const p = position();
+  const from = lastTickPos;
+  lastTickPos = p;
+  if (st.sleep?.kind === 'minutes' && sleepRemaining() <= 0) {
+    fireSleep();
+    return;
+  }
+  if (st.sleep?.kind === 'chapter') {
+    const end = chapterEnds().find((t) => t > from && t <= p && (st.duration == null || t < st.duration));
+    if (end != null) {
+      fireSleep(end);
+      return;
+    }
+  }
   if (st.duration != null && p >= st.duration) {
+    anchorSleep();
     setPosition(st.duration);
     st.status = 'ended';
+    const next = queue.find((id) => episodeById.has(id));
+    if (st.sleep?.kind === 'episode' || st.sleep?.kind === 'chapter' || next == null) {
+      // An "end of episode" (or chapter) timer stops here: no advance.
+      if (st.sleep?.kind !== 'minutes') st.sleep = null;
+      emit(stateEvent());
+      return;
+    }
     emit(stateEvent());
+    loadEpisode(next, true);
     return;
   }
   emit({ type: 'position', position: p, playing: flowing(), speed: st.speed });
@@ -491,22 +643,52 @@ function handle(cmd, args) {
       return null;
     }
     case 'player_load': {
-      const ep = episodeById.get(args.episodeId);
-      if (!ep) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
-      st.episodeId = ep.id;
-      st.duration = ep.durationSecs;
-      st.status = 'loading';
-      st.speed = speedOf.get(ep.podcastId) ?? settingsState.defaultSpeed;
-      const saved = progress.get(ep.id) ?? 0;
-      setPosition(ep.played || saved >= ep.durationSecs ? 0 : saved);
-      emitSoon(stateEvent());
-      const reply = { ...snapshot(), status: 'loading' };
-      st.status = args.autoplay ? 'playing' : 'paused';
-      st.baseT = now();
-      emitSoon(stateEvent);
+      const reply = loadEpisode(args.episodeId, args.autoplay);
       // Like the real bridge, the reply (taken while loading) can arrive after the events.
       if (cfg.loadReplyDelayMs) return new Promise((r) => setTimeout(() => r(reply), cfg.loadReplyDelayMs));
       return snapshot();
+    }
+    case 'player_next': {
+      const next = queue.find((id) => episodeById.has(id));
+      if (next == null) throw { kind: 'queueEmpty', message: 'Up Next is empty' };
+      loadEpisode(next, true);
+      return snapshot();
+    }
+    case 'queue_list':
+      return queueList();
+    case 'queue_add': {
+      needEpisode(args.episodeId);
+      const rest = queue.filter((id) => id !== args.episodeId);
+      queue = args.next ? [args.episodeId, ...rest] : [...rest, args.episodeId];
+      queueChanged();
+      return queueList();
+    }
+    case 'queue_move': {
+      const from = queue.indexOf(args.episodeId);
+      if (from < 0) throw { kind: 'notFound', message: `episode ${args.episodeId} is not in Up Next` };
+      const to = Number(args.to);
+      if (!Number.isInteger(to) || to < 0 || to >= queue.length) throw { kind: 'invalid', message: `no place ${args.to} in Up Next` };
+      queue.splice(from, 1);
+      queue.splice(to, 0, args.episodeId);
+      queueChanged();
+      return queueList();
+    }
+    case 'queue_remove': {
+      if (!queue.includes(args.episodeId)) throw { kind: 'notFound', message: `episode ${args.episodeId} is not in Up Next` };
+      queue = queue.filter((id) => id !== args.episodeId);
+      queueChanged();
+      return queueList();
+    }
+    case 'queue_clear':
+      if (queue.length) {
+        queue = [];
+        queueChanged();
+      }
+      return [];
+    case 'sleep_timer_set': {
+      anchorSleep();
+      setSleep(args.timer ?? null);
+      return sleepTimer();
     }
     case 'player_play':
     case 'player_pause':
@@ -793,6 +975,35 @@ window.__fake = {
       event: 'player',
       payload: { type: 'position', position, playing, speed },
     });
+  },
+  /** Up Next as the fake keeps it (episode ids in order). */
+  queue: () => [...queue],
+  /** `queue` events emitted so far: `{ ids, at }`. */
+  queueEvents,
+  /** Change the queue behind the UI's back (another window, the CLI) and announce it. */
+  setQueue(ids) {
+    queue = ids.filter((id) => episodeById.has(id));
+    queueChanged();
+  },
+  /** The sleep timer as a snapshot would carry it. */
+  get sleepTimer() {
+    return sleepTimer();
+  },
+  /**
+   * Let `seconds` of listening pass on a minutes timer (sleepClock 'manual'); it fires (pause,
+   * state event with `sleepTimer: null`) when it reaches 0. No event otherwise.
+   */
+  stepSleep(seconds) {
+    if (st.sleep?.kind !== 'minutes') return;
+    anchorSleep();
+    st.sleep.base = Math.max(0, st.sleep.base - seconds);
+    if (st.sleep.base <= 0 && st.status === 'playing') fireSleep();
+  },
+  /** Set the timer behind the UI's back; `announce` sends a state event with it. */
+  setSleep(timer, announce = true) {
+    anchorSleep();
+    setSleep(timer);
+    if (announce) emit(stateEvent());
   },
   /** Stop/resume emitting events (to observe pure interpolation). */
   setEvents(on) {
