@@ -11,7 +11,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Debian/Ubuntu packages; installed with apt when root, or through sudo.
 APP_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev build-essential pkg-config libasound2-dev
-  curl ca-certificates)
+  curl ca-certificates libopus-dev)
 TEST_PACKAGES=(xvfb x11-utils webkit2gtk-driver pulseaudio pulseaudio-utils imagemagick chromium
   espeak-ng sox ffmpeg dbus playerctl)
 

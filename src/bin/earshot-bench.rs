@@ -31,6 +31,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// MP3 decode throughput beside `ffmpeg -f null`, and seek latency (CBR, VBR, VBR with no
+    /// Xing header) on a generated 60-minute file (or `--file`).
+    Decode {
+        /// Minutes of audio to generate (cached in the temp folder between runs).
+        #[arg(long, default_value_t = 60)]
+        minutes: u32,
+        /// Decode this MP3 instead of the generated VBR one (seeks still use the generated set).
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Random seeks per file.
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+    },
     /// Feed parsing, storing, refreshing and listing.
     Feed {
         #[arg(long, default_value_t = 5000)]
@@ -492,9 +507,174 @@ fn bench_playback(file: &std::path::Path, secs: f64, real: bool) {
     }
 }
 
+/// Generates (once; cached by name in the temp folder) the decode benchmark's MP3s: VBR with a
+/// Xing header, the same without it, and CBR 128 kb/s. Pink noise and a tone, stereo 44.1 kHz.
+fn decode_bench_files(minutes: u32) -> [(&'static str, std::path::PathBuf); 3] {
+    let dir = std::env::temp_dir().join("earshot-bench-decode");
+    std::fs::create_dir_all(&dir).unwrap();
+    let secs = minutes * 60;
+    let encode = |name: &str, codec_args: &[&str]| {
+        let path = dir.join(format!("{name}-{minutes}min.mp3"));
+        if !path.exists() {
+            println!("generating {} (ffmpeg, once)…", path.display());
+            let part = path.with_extension("part");
+            let status = std::process::Command::new("ffmpeg")
+                .args([
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                ])
+                .arg(format!(
+                    "anoisesrc=color=pink:amplitude=0.08:duration={secs}:sample_rate=44100"
+                ))
+                .args(["-f", "lavfi", "-i"])
+                .arg(format!(
+                    "sine=frequency=220:duration={secs}:sample_rate=44100"
+                ))
+                .args([
+                    "-filter_complex",
+                    "[0][1]amix=inputs=2:normalize=0,volume=0.8,aformat=channel_layouts=stereo",
+                    "-c:a",
+                    "libmp3lame",
+                ])
+                .args(codec_args)
+                .args(["-f", "mp3"])
+                .arg(&part)
+                .status()
+                .expect("ffmpeg must be installed for this benchmark");
+            assert!(status.success(), "ffmpeg failed");
+            std::fs::rename(&part, &path).unwrap();
+        }
+        path
+    };
+    let vbr = encode("vbr", &["-q:a", "4"]);
+    let cbr = encode("cbr", &["-b:a", "128k"]);
+    // The same VBR stream without its Xing/LAME frame: no seek table, no length.
+    let noxing = dir.join(format!("vbr-noxing-{minutes}min.mp3"));
+    if !noxing.exists() {
+        let bytes = std::fs::read(&vbr).unwrap();
+        let mut at = 0;
+        if bytes.starts_with(b"ID3") {
+            let size = bytes[6..10]
+                .iter()
+                .fold(0usize, |a, &x| (a << 7) | (x & 0x7f) as usize);
+            at = 10 + size;
+        }
+        let w = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        let first = earshot::player::mp3index::parse_header(w).expect("an MP3 frame");
+        std::fs::write(&noxing, &bytes[at + first.len..]).unwrap();
+    }
+    [
+        ("CBR 128k", cbr),
+        ("VBR, Xing", vbr),
+        ("VBR, no Xing", noxing),
+    ]
+}
+
+fn bench_decode(minutes: u32, file: Option<std::path::PathBuf>, runs: usize, seeks: usize) {
+    use earshot::player::decode::Decoder;
+    let files = decode_bench_files(minutes);
+    let main = file.unwrap_or_else(|| files[1].1.clone());
+    let mb = std::fs::metadata(&main).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    println!(
+        "decode: {} ({mb:.1} MB); {runs} runs each, alternating",
+        main.display()
+    );
+    let mut ours = Vec::new();
+    let mut ffmpeg = Vec::new();
+    let mut media_secs = 0.0;
+    for _ in 0..runs {
+        let (d, frames) = time(|| {
+            let mut d = Decoder::open(&main).expect("the benchmark file opens");
+            let mut frames = 0usize;
+            while let Some(p) = d.next_pcm().expect("decodes") {
+                frames += p.samples.len() / d.channels as usize;
+            }
+            (frames, d.sample_rate)
+        });
+        media_secs = frames.0 as f64 / frames.1 as f64;
+        ours.push(d);
+        let (d, status) = time(|| {
+            std::process::Command::new("ffmpeg")
+                .args(["-hide_banner", "-loglevel", "error", "-i"])
+                .arg(&main)
+                .args(["-f", "null", "-"])
+                .status()
+                .expect("ffmpeg runs")
+        });
+        assert!(status.success());
+        ffmpeg.push(d);
+    }
+    ours.sort();
+    ffmpeg.sort();
+    let (o, f) = (ours[runs / 2], ffmpeg[runs / 2]);
+    let speed = |d: Duration| media_secs / d.as_secs_f64();
+    println!(
+        "{:<34} median {:>8.1} ms (min {:>8.1})  {:>6.0}× real time",
+        "earshot Decoder (open + decode)",
+        o.as_secs_f64() * 1e3,
+        ours[0].as_secs_f64() * 1e3,
+        speed(o)
+    );
+    println!(
+        "{:<34} median {:>8.1} ms (min {:>8.1})  {:>6.0}× real time",
+        "ffmpeg -i f.mp3 -f null -",
+        f.as_secs_f64() * 1e3,
+        ffmpeg[0].as_secs_f64() * 1e3,
+        speed(f)
+    );
+    println!(
+        "throughput ratio earshot/ffmpeg: {:.2}× (goal ≥ 0.9×)",
+        f.as_secs_f64() / o.as_secs_f64()
+    );
+
+    println!("\nseek latency: seek() to the first decoded audio, {seeks} random targets per file");
+    for (name, path) in &files {
+        let (open, d) = time(|| Decoder::open(path).expect("opens"));
+        let mut d = d;
+        let duration = d.duration().unwrap_or(60.0 * minutes as f64);
+        // A fixed pseudo-random sequence, the same for every file.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut lat = Vec::with_capacity(seeks);
+        for _ in 0..seeks {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let target = (x % 1_000_000) as f64 / 1e6 * duration * 0.99;
+            let (dt, _) = time(|| {
+                d.seek(target).expect("seeks");
+                d.next_pcm()
+                    .expect("decodes")
+                    .expect("audio after the seek")
+            });
+            lat.push(dt);
+        }
+        lat.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{name:<14} open {:>7.1} ms ({:.1} min)   seek median {:>6.2} ms   p95 {:>6.2} ms   max {:>6.2} ms",
+            ms(open),
+            duration / 60.0,
+            ms(lat[seeks / 2]),
+            ms(lat[seeks * 95 / 100]),
+            ms(lat[seeks - 1])
+        );
+    }
+}
+
 fn main() {
     match Cli::parse().command {
         Command::Feed { items, runs } => bench_feed(items, runs.max(1)),
+        Command::Decode {
+            minutes,
+            file,
+            runs,
+            seeks,
+        } => bench_decode(minutes.max(1), file, runs.max(1), seeks.max(1)),
         Command::Download { size_mb, runs } => bench_download(size_mb.max(1), runs.max(1)),
         Command::Playback { file, secs, real } => bench_playback(&file, secs.max(1.0), real),
     }

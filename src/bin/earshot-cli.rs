@@ -92,6 +92,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Decode a file or URL through the player's decoder (its exact seek included) as fast as
+    /// possible and print `{frames, sampleRate, channels, seconds, start, …}`; with `--out`,
+    /// write the decoded audio as a 32-bit float WAV.
+    Decode {
+        /// An audio file or an http(s) URL.
+        source: String,
+        /// Start here (seconds); the JSON says where decoding actually started.
+        #[arg(long, default_value_t = 0.0)]
+        start: f64,
+        /// Decode at most this many seconds of audio (default: to the end).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Write the decoded PCM here (WAV, 32-bit float, interleaved).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Serialize)]
@@ -211,6 +227,12 @@ fn run(cli: Cli) -> Result<String, Error> {
             stall_timeout,
             json: _,
         } => serde_json::to_string_pretty(&download(&url, &dir, &name, attempts, stall_timeout)?),
+        Command::Decode {
+            source,
+            start,
+            duration,
+            out,
+        } => serde_json::to_string_pretty(&decode(&source, start, duration, out.as_deref())?),
     };
     Ok(json.expect("serializing plain data cannot fail"))
 }
@@ -350,6 +372,150 @@ fn play(
     }
     handle.send(PlayerCommand::Shutdown);
     Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DecodeOut {
+    source: String,
+    sample_rate: u32,
+    channels: u16,
+    /// Frames (samples per channel) decoded, from `start` on.
+    frames: u64,
+    seconds: f64,
+    /// Where decoding started (seconds): the frame the seek landed on.
+    start: f64,
+    start_frame: u64,
+    /// The whole track's length when known.
+    duration: Option<f64>,
+    /// The WAV written, if any.
+    out: Option<String>,
+    /// Wall time of open + seek + decode (+ write), milliseconds.
+    elapsed_ms: f64,
+}
+
+/// Runs `decode`: the player's `Decoder`, open → seek → decode, optionally to a WAV file.
+fn decode(
+    source: &str,
+    start: f64,
+    duration: Option<f64>,
+    out: Option<&Path>,
+) -> Result<DecodeOut, Error> {
+    use earshot::player::decode::Decoder;
+    let t0 = std::time::Instant::now();
+    let mut d = if source.starts_with("http://") || source.starts_with("https://") {
+        Decoder::open_url(source)?
+    } else {
+        Decoder::open(Path::new(source))?
+    };
+    let (rate, channels) = (d.sample_rate, d.channels);
+    let ch = channels.max(1) as usize;
+    let start_frame = if start > 0.0 { d.seek(start)? } else { 0 };
+    let limit = duration.map(|s| (s.max(0.0) * rate as f64).round() as u64);
+    let mut wav = match out {
+        Some(path) => Some(WavWriter::create(path, rate, channels)?),
+        None => None,
+    };
+    let mut frames = 0u64;
+    while limit.is_none_or(|l| frames < l) {
+        let Some(pcm) = d.next_pcm()? else { break };
+        let mut n = (pcm.samples.len() / ch) as u64;
+        if let Some(l) = limit {
+            n = n.min(l - frames);
+        }
+        if let Some(w) = wav.as_mut() {
+            w.write(&pcm.samples[..n as usize * ch])?;
+        }
+        frames += n;
+    }
+    if let Some(w) = wav {
+        w.finish()?;
+    }
+    Ok(DecodeOut {
+        source: source.to_string(),
+        sample_rate: rate,
+        channels,
+        frames,
+        seconds: frames as f64 / rate as f64,
+        start: start_frame as f64 / rate as f64,
+        start_frame,
+        duration: d.duration(),
+        out: out.map(|p| p.display().to_string()),
+        elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// A WAV file of 32-bit float samples (WAVE_FORMAT_IEEE_FLOAT), sizes filled in at the end.
+struct WavWriter {
+    file: std::io::BufWriter<std::fs::File>,
+    path: PathBuf,
+    bytes: u64,
+    /// Bytes per frame.
+    block: u32,
+    scratch: Vec<u8>,
+}
+
+impl WavWriter {
+    fn create(path: &Path, rate: u32, channels: u16) -> Result<Self, Error> {
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = Self {
+            file: std::io::BufWriter::with_capacity(1 << 20, file),
+            path: path.to_path_buf(),
+            bytes: 0,
+            block: channels.max(1) as u32 * 4,
+            scratch: Vec::new(),
+        };
+        let block = w.block;
+        let mut h = Vec::with_capacity(58);
+        h.extend_from_slice(b"RIFF\0\0\0\0WAVEfmt ");
+        h.extend_from_slice(&18u32.to_le_bytes());
+        h.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+        h.extend_from_slice(&channels.to_le_bytes());
+        h.extend_from_slice(&rate.to_le_bytes());
+        h.extend_from_slice(&(rate * block).to_le_bytes());
+        h.extend_from_slice(&(block as u16).to_le_bytes());
+        h.extend_from_slice(&32u16.to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes()); // no extension
+        h.extend_from_slice(b"fact");
+        h.extend_from_slice(&4u32.to_le_bytes());
+        h.extend_from_slice(&0u32.to_le_bytes()); // frames, filled in by finish
+        h.extend_from_slice(b"data\0\0\0\0");
+        w.file.write_all(&h).map_err(|e| Error::io(path, e))?;
+        Ok(w)
+    }
+
+    fn write(&mut self, samples: &[f32]) -> Result<(), Error> {
+        self.scratch.clear();
+        self.scratch.reserve(samples.len() * 4);
+        for s in samples {
+            self.scratch.extend_from_slice(&s.to_le_bytes());
+        }
+        self.bytes += self.scratch.len() as u64;
+        self.file
+            .write_all(&self.scratch)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    fn finish(mut self) -> Result<(), Error> {
+        use std::io::{Seek, SeekFrom};
+        let path = self.path.clone();
+        let io = |e| Error::io(&path, e);
+        let data = u32::try_from(self.bytes).map_err(|_| {
+            Error::parse(
+                path.display().to_string(),
+                "the audio is too long for a WAV file (4 GB)",
+            )
+        })?;
+        self.file.flush().map_err(io)?;
+        let f = self.file.get_mut();
+        // Header layout: RIFF size at 4, fact frames at 46, data size at 54.
+        let fields = [(4u64, data + 50), (46, data / self.block), (54, data)];
+        for (at, v) in fields {
+            f.seek(SeekFrom::Start(at)).map_err(io)?;
+            f.write_all(&v.to_le_bytes()).map_err(io)?;
+        }
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {

@@ -5,7 +5,9 @@ use std::fs::File;
 use std::path::Path;
 
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{
+    CodecRegistry, DecoderOptions, CODEC_TYPE_MP3, CODEC_TYPE_NULL, CODEC_TYPE_OPUS,
+};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::MediaSourceStream;
@@ -17,6 +19,33 @@ use super::AudioError;
 
 /// How far before a seek target decoding restarts (see [`Decoder::seek`]).
 const PREROLL_SECS: f64 = 0.1;
+/// Opus restarts from a cold decoder; its state converges over a few hundred ms (RFC 7845
+/// asks for at least 80 ms).
+const OPUS_PREROLL_SECS: f64 = 0.4;
+
+/// symphonia's codecs plus Opus (libopus through `symphonia-adapter-libopus`).
+fn codecs() -> &'static CodecRegistry {
+    static CODECS: std::sync::OnceLock<CodecRegistry> = std::sync::OnceLock::new();
+    CODECS.get_or_init(|| {
+        let mut registry = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut registry);
+        registry.register_all::<symphonia_adapter_libopus::OpusDecoder>();
+        registry
+    })
+}
+
+/// Runs `f`, turning a panic inside symphonia (damaged data it did not expect) into an error.
+fn guard<T>(name: &str, f: impl FnOnce() -> Result<T, AudioError>) -> Result<T, AudioError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(panicked(name)))
+}
+
+fn panicked(name: &str) -> AudioError {
+    AudioError::Decode {
+        name: name.to_string(),
+        reason: "the decoder failed on damaged data".into(),
+    }
+}
 
 /// Decoded audio, interleaved, starting at frame `start` of the track's timeline.
 pub struct Pcm {
@@ -38,21 +67,61 @@ pub struct Decoder {
     name: String,
     /// Streamed over HTTP (seeks should avoid reading everything in between).
     remote: bool,
+    /// A local MP3 read through its frame index ([`super::mp3index`]): seeks are exact and
+    /// fast by themselves, with the pre-roll the bit reservoir needs.
+    indexed: bool,
+    /// Audio decoded at open to learn the channel count (some containers, e.g. AAC in MP4,
+    /// only tell it in the stream); handed out by the first `next_pcm`.
+    primed: Option<Pcm>,
+    /// Opus: packet timestamps count the pre-skip frames, which the decoder drops; the
+    /// timeline here starts after them.
+    opus_skip: u64,
+    /// Parameters the codec was made from (to make a fresh one when `reset` is not enough).
+    params: symphonia::core::codecs::CodecParameters,
 }
 
 impl Decoder {
     pub fn open(path: &Path) -> Result<Self, AudioError> {
+        let name = path.display().to_string();
+        guard(&name, || Self::open_inner(path))
+    }
+
+    fn open_inner(path: &Path) -> Result<Self, AudioError> {
         let name = path.display().to_string();
         let file = File::open(path).map_err(|e| AudioError::Open {
             name: name.clone(),
             reason: e.to_string(),
         })?;
         let ext = path.extension().and_then(|e| e.to_str());
-        Self::from_source(Box::new(file), ext, name)
+        let mut d = Self::from_source(Box::new(file), ext, name)?;
+        let params = d
+            .reader
+            .tracks()
+            .iter()
+            .find(|t| t.id == d.track_id)
+            .map(|t| t.codec_params.clone());
+        if let Some(params) = params.filter(|p| p.codec == CODEC_TYPE_MP3) {
+            // symphonia's own reader found the stream and its gapless info; the frame index
+            // takes over packets and seeks.
+            match super::mp3index::Mp3Reader::open(path, &params) {
+                Ok(reader) => {
+                    d.n_frames = reader.tracks()[0].codec_params.n_frames;
+                    d.track_id = 0;
+                    d.reader = Box::new(reader);
+                    d.indexed = true;
+                }
+                Err(e) => tracing::warn!("no frame index for {}: {e}", d.name),
+            }
+        }
+        d.prime()
     }
 
     /// Streams from an http(s) URL (ranged reads; see [`super::http_source`]).
     pub fn open_url(url: &str) -> Result<Self, AudioError> {
+        guard(url, || Self::open_url_inner(url))
+    }
+
+    fn open_url_inner(url: &str) -> Result<Self, AudioError> {
         let source = super::http_source::HttpSource::open(url, std::time::Duration::from_secs(20))
             .map_err(|e| AudioError::Open {
                 name: url.to_string(),
@@ -64,7 +133,7 @@ impl Decoder {
             .and_then(|last| last.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()));
         let mut d = Self::from_source(Box::new(source), ext.as_deref(), url.to_string())?;
         d.remote = true;
-        Ok(d)
+        d.prime()
     }
 
     fn from_source(
@@ -99,7 +168,7 @@ impl Decoder {
                 reason: "it has no audio track".into(),
             })?;
         let params = track.codec_params.clone();
-        let decoder = symphonia::default::get_codecs()
+        let decoder = codecs()
             .make(&params, &DecoderOptions::default())
             .map_err(|e| AudioError::Unsupported {
                 name: name.clone(),
@@ -107,18 +176,41 @@ impl Decoder {
             })?;
         let sample_rate = params.sample_rate.unwrap_or(44_100);
         let channels = params.channels.map(|c| c.count() as u16).unwrap_or(0);
+        let opus_skip = if params.codec == CODEC_TYPE_OPUS {
+            params.delay.unwrap_or(0) as u64
+        } else {
+            0
+        };
         Ok(Self {
             track_id: track.id,
             reader,
             decoder,
             sample_rate,
             channels,
-            n_frames: params.n_frames,
+            n_frames: params.n_frames.map(|n| n.saturating_sub(opus_skip)),
             skip_until: 0,
             buf: None,
             name,
             remote: false,
+            indexed: false,
+            primed: None,
+            opus_skip,
+            params,
         })
+    }
+
+    /// Decodes the first audio at open: a file that yields none is damaged (or something
+    /// symphonia merely found a codec header in), and some containers (AAC in MP4) only tell
+    /// the channel count in the stream, which the output must know before it starts.
+    fn prime(mut self) -> Result<Self, AudioError> {
+        self.primed = self.next_pcm()?;
+        if self.primed.is_none() || self.channels == 0 {
+            return Err(AudioError::Unsupported {
+                name: self.name.clone(),
+                reason: "no audio in it could be decoded".into(),
+            });
+        }
+        Ok(self)
     }
 
     pub fn duration(&self) -> Option<f64> {
@@ -128,11 +220,25 @@ impl Decoder {
     /// Seeks so that the next `Pcm` starts exactly at `seconds` (clamped to the start).
     /// Returns the frame the next audio starts at.
     pub fn seek(&mut self, seconds: f64) -> Result<u64, AudioError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.seek_inner(seconds)))
+            .unwrap_or_else(|_| Err(panicked(&self.name)))
+    }
+
+    fn seek_inner(&mut self, seconds: f64) -> Result<u64, AudioError> {
         let seconds = seconds.max(0.0);
         let target = (seconds * self.sample_rate as f64).round() as u64;
         // Start decoding a little early and discard up to the target: a decoder reset mid-stream
         // (MP3's bit reservoir, AAC's overlap) garbles its first frames.
-        let from = (seconds - PREROLL_SECS).max(0.0);
+        let from = if self.indexed {
+            seconds
+        } else {
+            let preroll = if self.opus_skip > 0 {
+                OPUS_PREROLL_SECS
+            } else {
+                PREROLL_SECS
+            };
+            (seconds - preroll).max(0.0) + self.opus_skip as f64 / self.sample_rate as f64
+        };
         let time = Time::new(from.trunc() as u64, from.fract());
         let track_id = Some(self.track_id);
         let to = || SeekTo::Time { time, track_id };
@@ -158,7 +264,13 @@ impl Decoder {
                 })
             }
         }
-        self.decoder.reset();
+        // A fresh decoder rather than `reset`: the libopus adapter's reset keeps the old state,
+        // and AAC's leaves a trace in the first frame after it.
+        match codecs().make(&self.params, &DecoderOptions::default()) {
+            Ok(fresh) => self.decoder = fresh,
+            Err(_) => self.decoder.reset(),
+        }
+        self.primed = None;
         self.skip_until = target;
         Ok(target)
     }
@@ -166,6 +278,14 @@ impl Decoder {
     /// Decodes the next piece of audio. `Ok(None)` at the end of the stream. Packets that fail
     /// to decode are skipped, as a damaged stretch of a file should not stop playback.
     pub fn next_pcm(&mut self) -> Result<Option<Pcm>, AudioError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.next_pcm_inner()))
+            .unwrap_or_else(|_| Err(panicked(&self.name)))
+    }
+
+    fn next_pcm_inner(&mut self) -> Result<Option<Pcm>, AudioError> {
+        if let Some(pcm) = self.primed.take() {
+            return Ok(Some(pcm));
+        }
         loop {
             let packet = match self.reader.next_packet() {
                 Ok(p) => p,
@@ -227,7 +347,13 @@ impl Decoder {
             } else {
                 (0, frames)
             };
-            let mut start = packet.ts();
+            // Opus: the packet's audio ends where the packet does, pre-skip not counted.
+            let mut start = if self.opus_skip > 0 {
+                (packet.ts() + packet.dur())
+                    .saturating_sub(self.opus_skip + (keep_to - keep_from) as u64)
+            } else {
+                packet.ts()
+            };
             let mut first = keep_from;
             // Exact seek: drop frames before the target inside this packet.
             if self.skip_until > start {

@@ -401,6 +401,8 @@ impl Engine {
             }
         }
         t.shared.paused.store(false, Ordering::Release);
+        // Position events say `playing` once the device takes audio again.
+        t.mark_resumed();
         let position = t.position();
         let tick = t.position_event(true);
         self.emit(PlayerEvent::Status {

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod dsp;
 mod engine;
 pub mod http_source;
+pub mod mp3index;
 pub mod output;
 pub mod stream;
 
