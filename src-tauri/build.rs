@@ -20,6 +20,23 @@ fn main() {
         "player_toggle",
         "player_seek",
         "player_skip",
+        "player_set_speed",
+        "player_set_volume",
+        "settings_get",
+        "settings_set",
+        "download_list",
+        "download_episode",
+        "download_pause",
+        "download_resume",
+        "download_cancel",
+        "download_delete",
+        "queue_list",
+        "queue_add",
+        "queue_move",
+        "queue_remove",
+        "queue_clear",
+        "player_next",
+        "sleep_timer_set",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

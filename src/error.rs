@@ -28,6 +28,9 @@ pub enum Error {
     /// A feed could not be fetched or read; the message names the feed and the cause.
     #[error("{0}")]
     Feed(String),
+    /// Playback stopped on an error the player already put in words.
+    #[error("{0}")]
+    Playback(String),
 }
 
 impl Error {
@@ -50,7 +53,7 @@ impl Error {
             Error::Parse { .. } => "parse",
             Error::Db(_) | Error::Migration(_) => "database",
             Error::NotFound(_) => "not_found",
-            Error::Audio(_) => "audio",
+            Error::Audio(_) | Error::Playback(_) => "audio",
             Error::Feed(_) => "feed",
             Error::Download(_) => "download",
         }

@@ -10,6 +10,7 @@
 pub mod chapters;
 pub mod demo;
 pub mod download;
+pub mod downloads;
 pub mod error;
 pub mod feed;
 pub mod feedgen;
@@ -19,6 +20,7 @@ pub mod media_controls;
 pub mod opml;
 pub mod player;
 pub mod session;
+pub mod settings;
 pub mod shownotes;
 pub mod subscriptions;
 pub mod timefmt;

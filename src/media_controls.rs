@@ -12,7 +12,7 @@
 //! - **Status and position**: `PlaybackStatus` (Playing / Paused / Stopped) and `Position` are
 //!   read from the session whenever a client asks; a watcher polls the session 5 times a second
 //!   and announces changes (`PropertiesChanged`) and jumps (`Seeked`), so clients interpolate
-//!   between reads at `Rate` 1.0.
+//!   between reads at `Rate` (the playback speed).
 //! - **Methods**: Play, Pause, PlayPause, Seek (relative), SetPosition (absolute, ignored for a
 //!   stale track id or a position outside the episode, as the spec says), Raise (when the app
 //!   gives a callback). **Next and Previous skip forward 30 s and back 15 s** (the app's own
@@ -465,19 +465,20 @@ mod mpris {
             playback_status(&self.session().snapshot()).into()
         }
 
+        /// The playback speed (pitch kept), so clients interpolate the position right.
         #[zbus(property)]
         fn rate(&self) -> f64 {
-            1.0
+            self.session().snapshot().speed
         }
 
         #[zbus(property)]
         fn minimum_rate(&self) -> f64 {
-            1.0
+            0.5
         }
 
         #[zbus(property)]
         fn maximum_rate(&self) -> f64 {
-            1.0
+            3.0
         }
 
         #[zbus(property)]
@@ -487,7 +488,7 @@ mod mpris {
 
         #[zbus(property)]
         fn volume(&self) -> f64 {
-            1.0
+            self.session().snapshot().volume
         }
 
         #[zbus(property(emits_changed_signal = "false"))]
@@ -646,7 +647,7 @@ mod mpris {
             // A jump the clock cannot explain is a seek: clients re-sync on `Seeked`.
             let was_playing = seen.status == "Playing" || status == "Playing";
             let expected = if seen.status == "Playing" && status == "Playing" {
-                seen.position + now.duration_since(seen.at).as_secs_f64()
+                seen.position + now.duration_since(seen.at).as_secs_f64() * snap.speed
             } else {
                 seen.position
             };

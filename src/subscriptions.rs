@@ -184,6 +184,55 @@ impl Subscriptions {
         }
     }
 
+    /// The image of chapter `index` (in stored order, hidden chapters included) of an
+    /// episode: fetched once from its http(s) URL, checked to be an image, cached in the
+    /// library. `None` when the chapter has no such image or it cannot be had.
+    pub async fn chapter_image(
+        &self,
+        episode: crate::library::EpisodeId,
+        index: usize,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let Some(img) = self
+            .lib()
+            .chapters(episode)?
+            .into_iter()
+            .nth(index)
+            .and_then(|c| c.img)
+        else {
+            return Ok(None);
+        };
+        if let Some(hit) = self.lib().cached_image(&img)? {
+            return Ok(Some(hit));
+        }
+        let Some(url) = Url::parse(&img)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+        else {
+            return Ok(None);
+        };
+        match self
+            .http
+            .get(&url, &Validators::default(), MAX_ARTWORK_BYTES)
+            .await
+        {
+            Ok(Fetched::Body(b)) => match sniff_image(&b.bytes) {
+                Some(mime) => {
+                    self.lib().cache_image(&img, mime, &b.bytes)?;
+                    Ok(Some((mime.to_string(), b.bytes)))
+                }
+                None => {
+                    tracing::warn!("chapter image {img} is not a JPEG, PNG, GIF or WebP image");
+                    Ok(None)
+                }
+            },
+            Ok(Fetched::NotModified { .. }) => Ok(None),
+            Err(e) => {
+                tracing::warn!("could not fetch chapter image {img}: {e}");
+                Ok(None)
+            }
+        }
+    }
+
     pub fn unsubscribe(&self, id: PodcastId) -> Result<()> {
         self.lib().remove_podcast(id)
     }

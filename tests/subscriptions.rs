@@ -575,3 +575,53 @@ fn chapters_come_from_the_chapters_file_else_from_show_note_time_stamps() {
     assert_eq!(starts, [0.0, 265.0, 1170.0, 2470.0, 3300.0], "{ch:?}");
     assert_eq!(ch[0].title, "Introduction");
 }
+
+#[test]
+fn chapter_images_are_fetched_once_checked_and_cached() {
+    let srv = Server::start();
+    let body = feedgen::rss(&FeedSpec {
+        title: "Pictured",
+        first: 1,
+        count: 1,
+        base: &srv.base,
+        guids: true,
+    });
+    srv.route("/feed.xml", move |_| {
+        Response::ok("application/rss+xml", body.clone())
+    });
+    let base = srv.base.clone();
+    srv.route("/chapters/1.json", move |_| {
+        Response::ok(
+            "application/json+chapters",
+            format!(
+                r#"{{"version":"1.2.0","chapters":[
+                    {{"startTime":0,"title":"Pictured","img":"{base}/img/a.png"}},
+                    {{"startTime":10,"title":"Fake picture","img":"{base}/img/not.png"}},
+                    {{"startTime":20,"title":"No picture"}},
+                    {{"startTime":30,"title":"Inline","img":"data:image/png;base64,AAAA"}}]}}"#
+            ),
+        )
+    });
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    let served = png.clone();
+    srv.route("/img/a.png", move |_| Response::ok("image/png", served.clone()));
+    srv.route("/img/not.png", |_| {
+        Response::ok("image/png", "<html>a web page</html>")
+    });
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let ep = lib.lock().unwrap().episodes(id).unwrap()[0].id;
+    rt.block_on(subs.ensure_chapters(ep)).unwrap();
+
+    let got = rt.block_on(subs.chapter_image(ep, 0)).unwrap();
+    assert_eq!(got, Some(("image/png".to_string(), png.clone())));
+    let again = rt.block_on(subs.chapter_image(ep, 0)).unwrap();
+    assert_eq!(again, Some(("image/png".to_string(), png)));
+    assert_eq!(srv.requests("/img/a.png").len(), 1, "fetched once, then cached");
+    // Not an image, no image, an inline one (the page shows those itself), out of range.
+    assert_eq!(rt.block_on(subs.chapter_image(ep, 1)).unwrap(), None);
+    assert_eq!(rt.block_on(subs.chapter_image(ep, 2)).unwrap(), None);
+    assert_eq!(rt.block_on(subs.chapter_image(ep, 3)).unwrap(), None);
+    assert_eq!(rt.block_on(subs.chapter_image(ep, 9)).unwrap(), None);
+}

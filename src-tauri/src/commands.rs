@@ -1,8 +1,11 @@
 //! IPC commands (see `docs/ipc.md`). Each one is a line or two over the core session.
 
 use earshot::chapters::Chapter;
+use earshot::downloads::{DownloadRow, Downloads};
 use earshot::library::{EpisodeId, EpisodeSummary, PodcastId, PodcastSummary};
-use earshot::session::{PlayerSnapshot, Session};
+use earshot::settings::Settings;
+use earshot::library::QueueItem;
+use earshot::session::{PlayerSnapshot, Session, SleepTimer};
 use earshot::subscriptions::{ImportReport, RefreshReport, Subscriptions};
 use earshot::transcript::Segment;
 use serde::Serialize;
@@ -105,7 +108,11 @@ fn feed_unsubscribe<R: tauri::Runtime>(
     if session.current_podcast() == Some(PodcastId(podcast_id)) {
         session.stop();
     }
+    // Its downloads go with it (cancelled, files deleted).
+    app.state::<Downloads>()
+        .delete_podcast(PodcastId(podcast_id))?;
     subs.unsubscribe(PodcastId(podcast_id))?;
+    session.emit_queue();
     emit_library(&app, LibraryEvent::Changed);
     Ok(())
 }
@@ -131,8 +138,23 @@ async fn feed_refresh<R: tauri::Runtime>(
             .await?
         }
     };
+    auto_download(&app, &reports);
     emit_library(&app, LibraryEvent::Changed);
     Ok(reports)
+}
+
+/// With auto-download on, queues the episodes a refresh found.
+fn auto_download<R: tauri::Runtime>(app: &AppHandle<R>, reports: &[RefreshReport]) {
+    let session = app.state::<Session>();
+    if !session.settings().is_ok_and(|s| s.auto_download) {
+        return;
+    }
+    let downloads = app.state::<Downloads>();
+    for r in reports.iter().filter(|r| r.new_episodes > 0) {
+        if let Err(e) = downloads.auto_download(r.podcast_id, r.new_episodes) {
+            tracing::warn!("auto-download for {}: {e}", r.title);
+        }
+    }
 }
 
 #[tauri::command]
@@ -240,10 +262,22 @@ async fn episode_detail(
             let skipped = lib.skipped_chapter_starts(id)?;
             lib.chapters(id)?
                 .into_iter()
-                .filter(|c| c.toc)
-                .map(|c| ChapterView {
-                    skipped: skipped.iter().any(|s| (s - c.start).abs() < 0.0005),
-                    chapter: c,
+                .enumerate()
+                .filter(|(_, c)| c.toc)
+                .map(|(i, mut c)| {
+                    // Remote chapter art reaches the page through the `chapterimg` protocol
+                    // (fetched once, checked, cached); the CSP allows no remote images.
+                    if c
+                        .img
+                        .as_deref()
+                        .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
+                    {
+                        c.img = Some(format!("chapterimg://localhost/{episode_id}/{i}"));
+                    }
+                    ChapterView {
+                        skipped: skipped.iter().any(|s| (s - c.start).abs() < 0.0005),
+                        chapter: c,
+                    }
                 })
                 .collect()
         },
@@ -270,8 +304,111 @@ fn player_snapshot(s: State<'_, Session>) -> PlayerSnapshot {
 }
 
 #[tauri::command]
-fn player_load(s: State<'_, Session>, episode_id: i64, autoplay: bool) -> Res<PlayerSnapshot> {
-    Ok(s.load(EpisodeId(episode_id), autoplay)?)
+fn player_load(
+    s: State<'_, Session>,
+    d: State<'_, Downloads>,
+    episode_id: i64,
+    autoplay: bool,
+) -> Res<PlayerSnapshot> {
+    let snapshot = s.load(EpisodeId(episode_id), autoplay)?;
+    // The episode left behind may be played now.
+    if s.settings().is_ok_and(|s| s.cleanup_played) {
+        if let Err(e) = d.cleanup_played(Some(EpisodeId(episode_id))) {
+            tracing::warn!("cleaning up played downloads: {e}");
+        }
+    }
+    Ok(snapshot)
+}
+
+#[tauri::command]
+fn player_set_speed(s: State<'_, Session>, speed: f64) -> Res<f64> {
+    Ok(s.set_speed(speed)?)
+}
+
+#[tauri::command]
+fn player_set_volume(s: State<'_, Session>, volume: f64) -> Res<()> {
+    s.set_volume(volume)?;
+    Ok(())
+}
+
+#[tauri::command]
+fn queue_list(s: State<'_, Session>) -> Res<Vec<QueueItem>> {
+    Ok(s.queue()?)
+}
+
+#[tauri::command]
+fn queue_add(s: State<'_, Session>, episode_id: i64, next: bool) -> Res<Vec<QueueItem>> {
+    Ok(s.queue_add(EpisodeId(episode_id), next)?)
+}
+
+#[tauri::command]
+fn queue_move(s: State<'_, Session>, episode_id: i64, to: usize) -> Res<Vec<QueueItem>> {
+    Ok(s.queue_move(EpisodeId(episode_id), to)?)
+}
+
+#[tauri::command]
+fn queue_remove(s: State<'_, Session>, episode_id: i64) -> Res<Vec<QueueItem>> {
+    Ok(s.queue_remove(EpisodeId(episode_id))?)
+}
+
+#[tauri::command]
+fn queue_clear(s: State<'_, Session>) -> Res<Vec<QueueItem>> {
+    Ok(s.queue_clear()?)
+}
+
+#[tauri::command]
+fn player_next(s: State<'_, Session>) -> Res<PlayerSnapshot> {
+    Ok(s.play_next()?)
+}
+
+#[tauri::command]
+fn sleep_timer_set(s: State<'_, Session>, timer: Option<SleepTimer>) -> Option<SleepTimer> {
+    s.set_sleep_timer(timer)
+}
+
+#[tauri::command]
+fn settings_get(s: State<'_, Session>) -> Res<Settings> {
+    Ok(s.settings()?)
+}
+
+#[tauri::command]
+fn settings_set(s: State<'_, Session>, d: State<'_, Downloads>, settings: Settings) -> Res<Settings> {
+    let stored = s.update_settings(&settings)?;
+    d.set_concurrency(stored.download_concurrency);
+    if stored.cleanup_played {
+        d.cleanup_played(s.snapshot().episode_id)?;
+    }
+    Ok(stored)
+}
+
+#[tauri::command]
+fn download_list(d: State<'_, Downloads>) -> Res<Vec<DownloadRow>> {
+    Ok(d.list()?)
+}
+
+#[tauri::command]
+fn download_episode(d: State<'_, Downloads>, episode_id: i64) -> Res<()> {
+    Ok(d.download(EpisodeId(episode_id))?)
+}
+
+#[tauri::command]
+fn download_pause(d: State<'_, Downloads>, episode_id: i64) -> Res<()> {
+    Ok(d.pause(EpisodeId(episode_id))?)
+}
+
+#[tauri::command]
+fn download_resume(d: State<'_, Downloads>, episode_id: i64) -> Res<()> {
+    Ok(d.resume(EpisodeId(episode_id))?)
+}
+
+#[tauri::command]
+fn download_cancel(d: State<'_, Downloads>, episode_id: i64) -> Res<()> {
+    Ok(d.cancel(EpisodeId(episode_id))?)
+}
+
+#[tauri::command]
+fn download_delete(d: State<'_, Downloads>, episode_id: i64) -> Res<()> {
+    Ok(d.delete(EpisodeId(episode_id))?)
 }
 
 #[tauri::command]
@@ -319,6 +456,23 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         player_pause,
         player_toggle,
         player_seek,
-        player_skip
+        player_skip,
+        player_set_speed,
+        player_set_volume,
+        settings_get,
+        settings_set,
+        download_list,
+        download_episode,
+        download_pause,
+        download_resume,
+        download_cancel,
+        download_delete,
+        queue_list,
+        queue_add,
+        queue_move,
+        queue_remove,
+        queue_clear,
+        player_next,
+        sleep_timer_set
     ]
 }

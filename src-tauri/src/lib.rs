@@ -5,11 +5,13 @@ mod commands;
 
 use std::path::PathBuf;
 
+use earshot::download::DownloadConfig;
+use earshot::downloads::Downloads;
 use earshot::fetch::Http;
 use earshot::library::Library;
 use earshot::media_controls::{MediaControls, MediaControlsConfig};
 use earshot::player::RodioOutput;
-use earshot::session::Session;
+use earshot::session::{Session, UiEvent};
 use earshot::subscriptions::Subscriptions;
 use tauri::{Emitter, Manager, RunEvent};
 
@@ -17,6 +19,10 @@ use tauri::{Emitter, Manager, RunEvent};
 pub const PLAYER_EVENT: &str = "player";
 /// The library's event stream (refresh progress, changes).
 pub const LIBRARY_EVENT: &str = "library";
+/// The up-next queue, whole, whenever it changes.
+pub const QUEUE_EVENT: &str = "queue";
+/// Download progress and state changes (`earshot::downloads::DownloadUpdate`).
+pub const DOWNLOAD_EVENT: &str = "download";
 
 /// Where the library and downloaded audio live. `EARSHOT_DATA_DIR` overrides (tests use it).
 fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, String> {
@@ -38,7 +44,11 @@ fn open_session(app: &tauri::AppHandle) -> Result<Session, String> {
         dir,
         Box::new(RodioOutput::default()),
         move |event| {
-            if let Err(e) = emitter.emit(PLAYER_EVENT, &event) {
+            let sent = match &event {
+                UiEvent::Queue { items } => emitter.emit(QUEUE_EVENT, items),
+                _ => emitter.emit(PLAYER_EVENT, &event),
+            };
+            if let Err(e) = sent {
                 tracing::warn!("could not send a player event to the window: {e}");
             }
         },
@@ -47,6 +57,33 @@ fn open_session(app: &tauri::AppHandle) -> Result<Session, String> {
         tracing::warn!("could not restore the last episode: {e}");
     }
     Ok(session)
+}
+
+fn open_downloads(app: &tauri::AppHandle, session: &Session) -> Result<Downloads, String> {
+    let dir = data_dir(app)?;
+    let settings = session.settings().unwrap_or_default();
+    let downloads = Downloads::start(
+        session.library_handle(),
+        &dir,
+        DownloadConfig {
+            concurrency: settings.download_concurrency,
+            ..DownloadConfig::default()
+        },
+        tauri::async_runtime::handle().inner().clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    let emitter = app.clone();
+    downloads.on_update(move |u| {
+        if let Err(e) = emitter.emit(DOWNLOAD_EVENT, u) {
+            tracing::warn!("could not send a download event to the window: {e}");
+        }
+    });
+    if settings.cleanup_played {
+        if let Err(e) = downloads.cleanup_played(session.snapshot().episode_id) {
+            tracing::warn!("cleaning up played downloads: {e}");
+        }
+    }
+    Ok(downloads)
 }
 
 /// Media keys and the desktop's player controls (MPRIS on Linux). Optional: without a session
@@ -104,6 +141,46 @@ fn artwork_response<R: tauri::Runtime>(
     }
 }
 
+/// Serves chapter art as `chapterimg://localhost/<episode id>/<chapter index>`: fetched from the
+/// chapter's http(s) URL once, checked to be an image, cached in the library.
+fn chapter_image_response<R: tauri::Runtime>(
+    ctx: tauri::UriSchemeContext<'_, R>,
+    request: tauri::http::Request<Vec<u8>>,
+    responder: tauri::UriSchemeResponder,
+) {
+    let not_found = || {
+        tauri::http::Response::builder()
+            .status(404)
+            .body(Vec::new())
+            .expect("static response")
+    };
+    let mut parts = request.uri().path().trim_start_matches('/').split('/');
+    let ids = (
+        parts.next().and_then(|p| p.parse::<i64>().ok()),
+        parts.next().and_then(|p| p.parse::<usize>().ok()),
+    );
+    let (Some(episode), Some(index)) = ids else {
+        return responder.respond(not_found());
+    };
+    let app = ctx.app_handle().clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(subs) = app.try_state::<Subscriptions>() else {
+            return responder.respond(not_found());
+        };
+        let image = subs
+            .chapter_image(earshot::library::EpisodeId(episode), index)
+            .await;
+        responder.respond(match image {
+            Ok(Some((mime, bytes))) => tauri::http::Response::builder()
+                .header("Content-Type", mime)
+                .header("Cache-Control", "max-age=86400")
+                .body(bytes)
+                .unwrap_or_else(|_| not_found()),
+            _ => not_found(),
+        });
+    });
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -115,12 +192,18 @@ pub fn run() {
 
     let app = tauri::Builder::default()
         .register_uri_scheme_protocol("artwork", artwork_response)
+        .register_asynchronous_uri_scheme_protocol("chapterimg", chapter_image_response)
         .setup(|app| {
             let session = open_session(app.handle()).map_err(|e| {
                 tracing::error!("Earshot cannot open its library: {e}");
                 e
             })?;
             let subscriptions = Subscriptions::new(Http::new(), session.library_handle());
+            let downloads = open_downloads(app.handle(), &session).map_err(|e| {
+                tracing::error!("Earshot cannot start its downloads: {e}");
+                e
+            })?;
+            app.manage(downloads);
             if let Some(controls) = attach_media_controls(app.handle(), &session) {
                 app.manage(controls);
             }
@@ -137,6 +220,9 @@ pub fn run() {
             // Quit: keep the listener's place.
             if let Some(session) = handle.try_state::<Session>() {
                 session.shutdown();
+            }
+            if let Some(downloads) = handle.try_state::<Downloads>() {
+                downloads.shutdown();
             }
         }
     });

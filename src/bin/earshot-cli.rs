@@ -49,7 +49,10 @@ enum Command {
         #[arg(long)]
         levelling: bool,
     },
-    /// Parse a transcript (WebVTT) and print its segments.
+    /// Parse a transcript — WebVTT, SRT, Podcasting 2.0 JSON, HTML or plain text, found from
+    /// the extension, else the content — and print its segments as `{start, end, speaker, text,
+    /// estimated}` (with `words` when the file times words). HTML and text transcripts without
+    /// times get estimated times (about 15 characters a second, between the times they give).
     Transcript {
         file: PathBuf,
         /// Print JSON (the only output format so far; accepted for forward compatibility).
@@ -108,6 +111,23 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Listen to an episode of a library (the app's, or `--data-dir`) the way the app plays it:
+    /// resuming where it was left, saving progress as it plays. Prints one JSON line per player
+    /// event. With `--output null` no sound card is used: a clock takes the audio in real time.
+    Listen {
+        /// The library folder (default: the app's data folder, `EARSHOT_DATA_DIR` overrides).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The episode id (default: the last one played, else the newest episode).
+        #[arg(long)]
+        episode: Option<i64>,
+        /// `default` (the system's output device) or `null` (no device; real-time clock).
+        #[arg(long, default_value = "default")]
+        output: String,
+        /// Stop after this many seconds of wall time (default: play to the end).
+        #[arg(long)]
+        duration: Option<f64>,
+    },
 }
 
 #[derive(Serialize)]
@@ -115,6 +135,9 @@ struct TranscriptOut {
     source: String,
     format: &'static str,
     segments: Vec<transcript::Segment>,
+    /// Repairs and guesses (text encoding, a format other than the extension says).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -123,12 +146,6 @@ struct ChaptersOut {
     /// `format`, `from` (the chapter source), `chapters` and, for feed items, `chaptersUrl`.
     #[serde(flatten)]
     found: chapters::FileChapters,
-}
-
-fn read(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    String::from_utf8(bytes)
-        .map_err(|_| Error::parse(path.display().to_string(), "it is not UTF-8 text"))
 }
 
 #[derive(Serialize)]
@@ -207,12 +224,15 @@ fn run(cli: Cli) -> Result<String, Error> {
         }
         Command::Feed { source, json: _ } => serde_json::to_string_pretty(&load_feed(&source)?),
         Command::Transcript { file, json: _ } => {
-            let segments = transcript::parse_vtt(&read(&file)?)
+            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let name = file.to_string_lossy();
+            let parsed = transcript::parse_transcript(&bytes, None, Some(&name))
                 .map_err(|e| Error::parse(file.display().to_string(), e.to_string()))?;
             serde_json::to_string_pretty(&TranscriptOut {
                 source: file.display().to_string(),
-                format: "webvtt",
-                segments,
+                format: parsed.format.as_str(),
+                segments: parsed.segments,
+                notes: parsed.notes,
             })
         }
         Command::Chapters { file, json: _ } => serde_json::to_string_pretty(&ChaptersOut {
@@ -233,6 +253,15 @@ fn run(cli: Cli) -> Result<String, Error> {
             duration,
             out,
         } => serde_json::to_string_pretty(&decode(&source, start, duration, out.as_deref())?),
+        Command::Listen {
+            data_dir,
+            episode,
+            output,
+            duration,
+        } => {
+            listen(data_dir, episode, &output, duration)?;
+            return Ok(String::new());
+        }
     };
     Ok(json.expect("serializing plain data cannot fail"))
 }
@@ -516,6 +545,123 @@ impl WavWriter {
         }
         Ok(())
     }
+}
+
+/// The app's data folder, as the desktop app finds it (`EARSHOT_DATA_DIR` overrides).
+fn app_data_dir() -> Result<PathBuf, Error> {
+    if let Some(dir) = std::env::var_os("EARSHOT_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .ok_or_else(|| Error::NotFound("a data folder (set --data-dir or HOME)".into()))?;
+    Ok(base.join("org.earshot.app"))
+}
+
+fn listen(
+    data_dir: Option<PathBuf>,
+    episode: Option<i64>,
+    output: &str,
+    duration: Option<f64>,
+) -> Result<(), Error> {
+    use earshot::library::{EpisodeId, Library};
+    use earshot::player::output::manual::ManualOutput;
+    use earshot::player::{AudioOutput, PlayerStatus, RodioOutput};
+    use earshot::session::{Session, UiEvent};
+    use std::time::{Duration, Instant};
+
+    let dir = match data_dir {
+        Some(d) => d,
+        None => app_data_dir()?,
+    };
+    let mut library = Library::open(&dir.join("library.sqlite3"))?;
+    earshot::demo::install_on_first_launch(&mut library, &dir)?;
+    let manual = ManualOutput::default();
+    let device: Box<dyn AudioOutput> = match output {
+        "null" => Box::new(manual.clone()),
+        "default" => Box::new(RodioOutput::default()),
+        other => {
+            return Err(Error::parse(
+                format!("--output {other}"),
+                "use default (the sound card) or null (no device)",
+            ))
+        }
+    };
+    let started = Instant::now();
+    let print = move |line: serde_json::Value| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    let session = Session::start(library, dir.clone(), device, move |event| {
+        let ms = started.elapsed().as_millis() as u64;
+        let line = match &event {
+            UiEvent::Position {
+                position, playing, ..
+            } => serde_json::json!({"event": "position", "position": position, "playing": playing, "ms": ms}),
+            UiEvent::State { snapshot } => serde_json::json!({"event": "state", "status": snapshot.status, "position": snapshot.position, "episodeId": snapshot.episode_id, "ms": ms}),
+            UiEvent::Error { message } => serde_json::json!({"event": "error", "message": message, "ms": ms}),
+            UiEvent::Queue { .. } => return,
+        };
+        print(line);
+    });
+    let target = match episode {
+        Some(id) => Some(EpisodeId(id)),
+        None => match session.library().state("last_episode")? {
+            Some(v) => v.parse().ok().map(EpisodeId),
+            None => None,
+        },
+    };
+    let target = match target {
+        Some(t) => t,
+        None => {
+            let lib = session.library();
+            let podcast = lib
+                .podcasts()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::NotFound("a podcast in the library".into()))?;
+            lib.episodes(podcast.id)?
+                .first()
+                .map(|e| e.id)
+                .ok_or_else(|| Error::NotFound("an episode in the library".into()))?
+        }
+    };
+    session.load(target, true)?;
+    // With no device, a clock takes the audio in real time, as a sound card would.
+    let mut clock: Option<(Instant, u64)> = None;
+    loop {
+        if duration.is_some_and(|d| started.elapsed().as_secs_f64() >= d) {
+            break;
+        }
+        let snap = session.snapshot();
+        if let Some(e) = &snap.error {
+            session.shutdown();
+            return Err(Error::Playback(e.clone()));
+        }
+        match snap.status {
+            PlayerStatus::Ended | PlayerStatus::Idle if started.elapsed() > Duration::from_secs(2) => {
+                break
+            }
+            PlayerStatus::Playing if output == "null" => {
+                if let Some(sps) = manual.samples_per_second() {
+                    let (t0, taken) = clock.get_or_insert((Instant::now(), 0));
+                    let due = (t0.elapsed().as_secs_f64() * sps as f64) as u64;
+                    if *taken < due {
+                        let n = (due - *taken).min(4096) as usize;
+                        *taken += manual.take_audio(n, Duration::from_millis(20)).len() as u64;
+                        continue;
+                    }
+                }
+            }
+            _ => clock = None,
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    session.shutdown();
+    std::thread::sleep(Duration::from_millis(100));
+    Ok(())
 }
 
 fn main() -> ExitCode {

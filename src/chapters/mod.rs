@@ -62,6 +62,19 @@ impl ChapterSource {
         }
     }
 
+    /// The inverse of [`ChapterSource::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ChapterSource::Podcasting20Json,
+            ChapterSource::Id3,
+            ChapterSource::Mp4,
+            ChapterSource::VorbisComment,
+            ChapterSource::ShowNotes,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
     /// Lower is preferred: 0 for Podcasting 2.0 JSON, 1 for anything embedded in the audio,
     /// 2 for show notes.
     pub fn rank(self) -> u8 {

@@ -450,6 +450,9 @@ impl Run<'_> {
 
         let mut response = response;
         let mut received = len;
+        // Network chunks are small (a few KB); hand the writer and the hasher big batches so
+        // the threads wake a few hundred times per 100 MB, not tens of thousands.
+        let mut batch = bytes::BytesMut::new();
         let ended = loop {
             tokio::select! {
                 biased;
@@ -463,7 +466,8 @@ impl Run<'_> {
                         if end_at.is_some_and(|e| received + n > e) {
                             break Err(self.bad("the server sent more bytes than it announced"));
                         }
-                        if writer.send(chunk).await.is_err() {
+                        batch.extend_from_slice(&chunk);
+                        if batch.len() >= WRITE_BATCH && writer.send(batch.split().freeze()).await.is_err() {
                             // The writer stopped on an error; `finish` reports it.
                             break Ok(None);
                         }
@@ -474,6 +478,10 @@ impl Run<'_> {
             }
         };
         drop(response);
+        // What arrived is good whatever ended the body: keep it (a resume continues after it).
+        if !batch.is_empty() {
+            let _ = writer.send(batch.split().freeze()).await;
+        }
         let written = writer.finish().await;
         let p = self.part.as_mut().expect("a part is chosen");
         match written {
@@ -606,6 +614,9 @@ pub(crate) fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
 /// How much is written between fsyncs while downloading: bounds what a crash can lose, and
 /// spreads the cost of the final fsync over the download.
 const SYNC_EVERY: u64 = 32 << 20;
+
+/// Bytes gathered from the network before they go to the writing and hashing threads.
+const WRITE_BATCH: usize = 1 << 20;
 
 /// Appends to a `.part` on one blocking thread and hashes on another, so disk writes, hashing
 /// and the network all overlap.

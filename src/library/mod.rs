@@ -2,6 +2,8 @@
 //! stored in SQLite (WAL, versioned migrations). A `Library` value owns its connection; nothing
 //! here is global, so tests each use their own in-memory or temporary database.
 
+mod downloads;
+mod queue;
 mod feeds;
 mod schema;
 
@@ -9,6 +11,9 @@ pub use feeds::{FeedState, StoreOutcome};
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use downloads::{DownloadRecord, DownloadSource};
+pub use queue::QueueItem;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -55,6 +60,10 @@ pub struct EpisodeSummary {
     pub position_secs: f64,
     pub played: bool,
     pub is_new: bool,
+    /// Its audio is on this machine (downloaded, or bundled with the demo).
+    pub downloaded: bool,
+    /// A download under way or stopped: `queued`, `running`, `paused` or `failed`.
+    pub download_state: Option<String>,
 }
 
 /// What a caller supplies to add a podcast.
@@ -127,6 +136,14 @@ impl Library {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrations().to_latest(&mut conn)?;
         Ok(Self { conn })
+    }
+
+    /// SQLite's own check of the whole file: `true` when it reports "ok".
+    pub fn integrity_check(&self) -> Result<bool> {
+        let r: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(r == "ok")
     }
 
     pub fn schema_version(&self) -> Result<i64> {
@@ -207,7 +224,8 @@ impl Library {
 
     const EPISODE_COLUMNS: &'static str =
         "e.id, e.podcast_id, e.title, e.published, e.duration_secs,
-        coalesce(pr.position_secs, 0), coalesce(pr.played, 0), e.is_new";
+        coalesce(pr.position_secs, 0), coalesce(pr.played, 0), e.is_new,
+        e.local_file IS NOT NULL, e.download_state";
 
     fn episode_row(r: &rusqlite::Row) -> rusqlite::Result<EpisodeSummary> {
         Ok(EpisodeSummary {
@@ -219,6 +237,8 @@ impl Library {
             position_secs: r.get(5)?,
             played: r.get(6)?,
             is_new: r.get(7)?,
+            downloaded: r.get(8)?,
+            download_state: r.get(9)?,
         })
     }
 
@@ -245,11 +265,11 @@ impl Library {
             .query_row(&sql, [id.0], |r| {
                 Ok(EpisodeMedia {
                     summary: Self::episode_row(r)?,
-                    podcast_title: r.get(8)?,
-                    local_file: r.get(9)?,
-                    enclosure_url: r.get(10)?,
-                    show_notes_html: r.get(11)?,
-                    link: r.get(12)?,
+                    podcast_title: r.get(10)?,
+                    local_file: r.get(11)?,
+                    enclosure_url: r.get(12)?,
+                    show_notes_html: r.get(13)?,
+                    link: r.get(14)?,
                 })
             })
             .optional()?
@@ -283,6 +303,7 @@ impl Library {
                 end: r.get(1)?,
                 speaker: r.get(2)?,
                 text: r.get(3)?,
+                ..Default::default()
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -124,6 +124,37 @@ CREATE TABLE chapter_skips (
 ) WITHOUT ROWID;
 "#,
         ),
+        // 5: downloads. `local_file` (relative to the data directory) is set only once a file is
+        // complete and renamed; `download_state` tracks one that is not (queued, running, paused,
+        // failed). Size and SHA-256 of the finished file; a default speed per podcast.
+        M::up(
+            r#"
+ALTER TABLE episodes ADD COLUMN download_state TEXT;
+ALTER TABLE episodes ADD COLUMN download_bytes INTEGER;
+ALTER TABLE episodes ADD COLUMN download_total INTEGER;
+ALTER TABLE episodes ADD COLUMN download_error TEXT;
+ALTER TABLE episodes ADD COLUMN local_size INTEGER;
+ALTER TABLE episodes ADD COLUMN local_sha256 TEXT;
+ALTER TABLE episodes ADD COLUMN downloaded_at INTEGER;
+ALTER TABLE podcasts ADD COLUMN speed REAL;
+CREATE INDEX episodes_downloading ON episodes (download_state) WHERE download_state IS NOT NULL;
+"#,
+        ),
+        // 6: the up-next queue, in order; images (chapter art) fetched once and served locally.
+        M::up(
+            r#"
+CREATE TABLE up_next (
+    episode_id INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+    ord        INTEGER NOT NULL
+);
+CREATE TABLE image_cache (
+    url        TEXT PRIMARY KEY,
+    mime       TEXT NOT NULL,
+    bytes      BLOB NOT NULL,
+    fetched_at INTEGER NOT NULL
+);
+"#,
+        ),
     ])
 }
 

@@ -92,6 +92,14 @@ pub mod manual {
             }
             out
         }
+        /// Samples per second of the stream running on it (rate × channels), once started.
+        pub fn samples_per_second(&self) -> Option<u64> {
+            use rodio::Source;
+            let guard = self.source.lock().expect("test output lock");
+            let src = guard.as_ref()?;
+            Some(src.sample_rate().get() as u64 * src.channels().get() as u64)
+        }
+
         pub fn is_started(&self) -> bool {
             self.source.lock().expect("test output lock").is_some()
         }
