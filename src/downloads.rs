@@ -177,7 +177,10 @@ impl Downloads {
                 self.inner.manager.pause(id);
                 Ok(())
             }
-            None => Err(Error::NotFound(format!("a download of episode {}", episode.0))),
+            None => Err(Error::NotFound(format!(
+                "a download of episode {}",
+                episode.0
+            ))),
         }
     }
 
@@ -354,7 +357,11 @@ impl Downloads {
         let Some(episode) = self.live().by_id.get(&ev.id()).copied() else {
             return;
         };
-        if self.inner.quitting.load(std::sync::atomic::Ordering::SeqCst) {
+        if self
+            .inner
+            .quitting
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
             return;
         }
         let lib_result = match &ev {
@@ -390,13 +397,9 @@ impl Downloads {
             }),
             DownloadEvent::Paused { bytes, .. } => {
                 let total = self.live_update(episode, "paused").total;
-                let _ = self.library().set_download_state(
-                    episode,
-                    Some("paused"),
-                    *bytes,
-                    total,
-                    None,
-                );
+                let _ =
+                    self.library()
+                        .set_download_state(episode, Some("paused"), *bytes, total, None);
                 Some(update(episode, "paused", *bytes, total))
             }
             DownloadEvent::Completed {
@@ -441,9 +444,9 @@ impl Downloads {
 
     fn record(&self, episode: EpisodeId, state: &str, error: Option<&str>) {
         let u = self.live_update(episode, state);
-        if let Err(e) = self
-            .library()
-            .set_download_state(episode, Some(state), u.bytes, u.total, error)
+        if let Err(e) =
+            self.library()
+                .set_download_state(episode, Some(state), u.bytes, u.total, error)
         {
             tracing::warn!("recording download state of episode {}: {e}", episode.0);
         }
@@ -484,7 +487,10 @@ impl Downloads {
                 update(episode, "done", size, Some(size))
             }
             Err(message) => {
-                tracing::warn!("could not record download of episode {}: {message}", episode.0);
+                tracing::warn!(
+                    "could not record download of episode {}: {message}",
+                    episode.0
+                );
                 let _ = std::fs::remove_file(path);
                 DownloadUpdate {
                     message: Some(message),
@@ -517,7 +523,10 @@ impl Downloads {
             None => true,
             Some(c) => found.0.rank() < c.rank(),
         };
-        let has_chapters = lib.chapters(episode).map(|c| !c.is_empty()).unwrap_or(false);
+        let has_chapters = lib
+            .chapters(episode)
+            .map(|c| !c.is_empty())
+            .unwrap_or(false);
         if better || !has_chapters {
             if let Err(e) = lib.replace_chapters(episode, found.0.as_str(), &found.1) {
                 tracing::warn!("storing chapters of episode {}: {e}", episode.0);

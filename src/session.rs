@@ -9,12 +9,12 @@ use crossbeam_channel::Receiver;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::library::{EpisodeId, Library};
 use crate::library::QueueItem;
-use crate::settings::{clamp_speed, Settings};
+use crate::library::{EpisodeId, Library};
 use crate::player::{
     self, AudioOutput, Media, PlayerCommand, PlayerEvent, PlayerHandle, PlayerStatus,
 };
+use crate::settings::{clamp_speed, Settings};
 
 /// Progress is written at least this often while playing (and on every pause, seek,
 /// episode change, end and quit).
@@ -60,16 +60,22 @@ pub enum SleepTimer {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum UiEvent {
-    State { snapshot: PlayerSnapshot },
+    State {
+        snapshot: PlayerSnapshot,
+    },
     /// `speed`: the UI interpolates `position + elapsed × speed` until the next one.
     Position {
         position: f64,
         playing: bool,
         speed: f64,
     },
-    Error { message: String },
+    Error {
+        message: String,
+    },
     /// The up-next queue changed (the app sends it as its own event).
-    Queue { items: Vec<QueueItem> },
+    Queue {
+        items: Vec<QueueItem>,
+    },
 }
 
 type Sink = Box<dyn Fn(UiEvent) + Send + Sync>;
@@ -231,7 +237,9 @@ impl Session {
             };
             (source, start, s.duration_secs, speed)
         };
-        self.inner.player.send(PlayerCommand::SetSpeed(speed as f32));
+        self.inner
+            .player
+            .send(PlayerCommand::SetSpeed(speed as f32));
         self.save_now();
         let token = {
             let mut st = self.state();
@@ -326,7 +334,9 @@ impl Session {
             self.library().set_podcast_speed(podcast, Some(speed))?;
         }
         self.state().snapshot.speed = speed;
-        self.inner.player.send(PlayerCommand::SetSpeed(speed as f32));
+        self.inner
+            .player
+            .send(PlayerCommand::SetSpeed(speed as f32));
         Ok(speed)
     }
 
@@ -653,7 +663,11 @@ fn pump_events(inner: std::sync::Weak<Inner>, rx: Receiver<PlayerEvent>) {
 /// when it has run out (or the chapter it waits for has ended).
 fn sleep_due(st: &mut State, playing: bool, position: f64) -> bool {
     let now = Instant::now();
-    let last = if playing { st.sleep_tick.replace(now) } else { st.sleep_tick.take() };
+    let last = if playing {
+        st.sleep_tick.replace(now)
+    } else {
+        st.sleep_tick.take()
+    };
     match &mut st.snapshot.sleep_timer {
         Some(SleepTimer::Minutes { remaining_secs, .. }) => {
             if let Some(last) = last {
@@ -662,7 +676,10 @@ fn sleep_due(st: &mut State, playing: bool, position: f64) -> bool {
             playing && *remaining_secs <= 0.0
         }
         Some(SleepTimer::Chapter) => {
-            playing && st.sleep_chapter_end.is_some_and(|end| position >= end - 0.05)
+            playing
+                && st
+                    .sleep_chapter_end
+                    .is_some_and(|end| position >= end - 0.05)
         }
         _ => false,
     }

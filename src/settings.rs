@@ -57,7 +57,13 @@ impl Settings {
     /// The same settings with every value inside its range.
     pub fn clamped(mut self) -> Self {
         self.download_concurrency = self.download_concurrency.clamp(1, 6);
-        let secs = |v: f64, d: f64| if v.is_finite() { v.clamp(1.0, 600.0).round() } else { d };
+        let secs = |v: f64, d: f64| {
+            if v.is_finite() {
+                v.clamp(1.0, 600.0).round()
+            } else {
+                d
+            }
+        };
         self.skip_back_secs = secs(self.skip_back_secs, 15.0);
         self.skip_forward_secs = secs(self.skip_forward_secs, 30.0);
         self.default_speed = clamp_speed(self.default_speed);

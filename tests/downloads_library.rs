@@ -124,8 +124,15 @@ fn assert_library_matches_disk(f: &Fixture, d: &Downloads) -> usize {
     let mut recorded = Vec::new();
     for r in &rows {
         let rec = &r.record;
-        assert_eq!(rec.state, "done", "{} is {}: {:?}", rec.title, rec.state, rec.error);
-        let rel = rec.local_file.as_deref().expect("a finished download has a file");
+        assert_eq!(
+            rec.state, "done",
+            "{} is {}: {:?}",
+            rec.title, rec.state, rec.error
+        );
+        let rel = rec
+            .local_file
+            .as_deref()
+            .expect("a finished download has a file");
         let bytes = std::fs::read(f.data().join(rel)).unwrap();
         assert_eq!(Some(bytes.len() as u64), rec.size, "{rel}");
         assert_eq!(Some(sha256_hex(&bytes)), rec.sha256, "{rel}");
@@ -154,7 +161,14 @@ fn fifty_episode_downloads_with_random_faults_match_the_library() {
     println!("downloads_library: seed {seed}");
     let mut rng = Rng::new(seed);
     let server = FaultyServer::start();
-    let titles = ["Episode", "../../etc/passwd", "CON", "", "Ep: 1/2", "Ünï — 🎧"];
+    let titles = [
+        "Episode",
+        "../../etc/passwd",
+        "CON",
+        "",
+        "Ep: 1/2",
+        "Ünï — 🎧",
+    ];
     let mut sources = Vec::new();
     let mut contents = Vec::new();
     for i in 0..50 {
@@ -213,10 +227,15 @@ fn fifty_episode_downloads_with_random_faults_match_the_library() {
         let rel = lib.episode(*ep).unwrap().local_file.unwrap();
         let on_disk = std::fs::read(f.data().join(&rel)).unwrap();
         let served = server.content(&format!("/ep/{i}.mp3"));
-        assert_eq!(sha256_hex(&on_disk), sha256_hex(&served), "seed {seed}: {rel}");
+        assert_eq!(
+            sha256_hex(&on_disk),
+            sha256_hex(&served),
+            "seed {seed}: {rel}"
+        );
         assert!(rel.starts_with("downloads/p"), "{rel}");
         assert!(
-            rel.split('/').all(|c| !c.is_empty() && c != ".." && c != "."),
+            rel.split('/')
+                .all(|c| !c.is_empty() && c != ".." && c != "."),
             "{rel}"
         );
         assert_eq!(rel.split('/').count(), 3, "{rel}");
@@ -267,8 +286,7 @@ fn a_paused_download_survives_a_restart_and_resumes_from_its_part() {
             d.list().unwrap()[0].record.bytes > 50_000
         }));
         d.pause(ep).unwrap();
-        assert!(wait_until(Duration::from_secs(5), || f.state_of(&d, ep)
-            == "paused"));
+        assert!(wait_until(Duration::from_secs(5), || f.state_of(&d, ep) == "paused"));
         let row = &d.list().unwrap()[0];
         assert!(row.record.bytes > 0 && row.record.bytes < 400_000);
         assert_eq!(row.record.total, Some(400_000));
@@ -280,8 +298,7 @@ fn a_paused_download_survives_a_restart_and_resumes_from_its_part() {
     let requests_before = server.requests("/big.mp3").len();
     // ... and resuming asks only for the rest.
     d.resume(ep).unwrap();
-    assert!(wait_until(Duration::from_secs(10), || f.state_of(&d, ep)
-        == "done"));
+    assert!(wait_until(Duration::from_secs(10), || f.state_of(&d, ep) == "done"));
     let resumed = &server.requests("/big.mp3")[requests_before..];
     assert!(
         resumed.iter().any(|r| r.status == 206 && r.range.is_some()),
@@ -308,7 +325,8 @@ fn a_download_interrupted_by_quitting_is_queued_again_on_the_next_start() {
     {
         let d = f.start(fast_cfg(1));
         d.download(eps[0]).unwrap();
-        assert!(wait_until(Duration::from_secs(10), || f.state_of(&d, eps[0])
+        assert!(wait_until(Duration::from_secs(10), || f
+            .state_of(&d, eps[0])
             == "running"));
         // The app quits with the download running.
         d.shutdown();
@@ -325,7 +343,8 @@ fn a_download_interrupted_by_quitting_is_queued_again_on_the_next_start() {
     }
     server.set_always("/a.mp3", None);
     let d = f.start(fast_cfg(1));
-    assert!(wait_until(Duration::from_secs(10), || f.state_of(&d, eps[0])
+    assert!(wait_until(Duration::from_secs(10), || f
+        .state_of(&d, eps[0])
         == "done"));
     assert_library_matches_disk(&f, &d);
 }
@@ -360,7 +379,15 @@ fn delete_cancel_cleanup_and_a_missing_file_keep_library_and_disk_in_step() {
         .unwrap();
     assert_eq!(d.cleanup_played(None).unwrap(), 1);
     assert_eq!(assert_library_matches_disk(&f, &d), 2);
-    assert!(!f.library.lock().unwrap().episode(eps[0]).unwrap().summary.downloaded);
+    assert!(
+        !f.library
+            .lock()
+            .unwrap()
+            .episode(eps[0])
+            .unwrap()
+            .summary
+            .downloaded
+    );
 
     // Deleting by hand.
     d.delete(eps[1]).unwrap();
@@ -390,7 +417,8 @@ fn a_dead_url_fails_with_a_message_and_leaves_nothing_behind() {
     let (_, eps) = f.podcast(&[(server.url("/gone.mp3"), "Gone")]);
     let d = f.start(fast_cfg(2));
     d.download(eps[0]).unwrap();
-    assert!(wait_until(Duration::from_secs(10), || f.state_of(&d, eps[0])
+    assert!(wait_until(Duration::from_secs(10), || f
+        .state_of(&d, eps[0])
         == "failed"));
     let row = &d.list().unwrap()[0];
     let msg = row.record.error.clone().unwrap();
@@ -435,8 +463,14 @@ fn auto_download_takes_only_new_unplayed_episodes() {
         },
     );
     let f = Fixture::new();
-    let subs = Subscriptions::new(Http::with_timeout(Duration::from_secs(2)), f.library.clone());
-    let pid = f.handle.block_on(subs.subscribe(&server.url("/feed.xml"))).unwrap();
+    let subs = Subscriptions::new(
+        Http::with_timeout(Duration::from_secs(2)),
+        f.library.clone(),
+    );
+    let pid = f
+        .handle
+        .block_on(subs.subscribe(&server.url("/feed.xml")))
+        .unwrap();
     server.add_with(
         "/feed.xml",
         feed(5).into_bytes(),
@@ -464,7 +498,12 @@ fn auto_download_takes_only_new_unplayed_episodes() {
         .iter()
         .all(|r| r.record.state == "done")));
     assert_eq!(assert_library_matches_disk(&f, &d), 2);
-    let downloaded: Vec<EpisodeId> = d.list().unwrap().iter().map(|r| r.record.episode_id).collect();
+    let downloaded: Vec<EpisodeId> = d
+        .list()
+        .unwrap()
+        .iter()
+        .map(|r| r.record.episode_id)
+        .collect();
     assert!(!downloaded.contains(&new_ids[0]));
     // Nothing is queued twice.
     assert_eq!(d.auto_download(pid, 10).unwrap(), 0);
@@ -474,10 +513,9 @@ fn auto_download_takes_only_new_unplayed_episodes() {
 fn chapters_embedded_in_a_downloaded_file_replace_show_notes_chapters() {
     let server = FaultyServer::start();
     let mp3 = std::fs::read("tests/fixtures/chapters/chapters.mp3").unwrap();
-    let expected = earshot::chapters::chapters_from_audio(Path::new(
-        "tests/fixtures/chapters/chapters.mp3",
-    ))
-    .unwrap();
+    let expected =
+        earshot::chapters::chapters_from_audio(Path::new("tests/fixtures/chapters/chapters.mp3"))
+            .unwrap();
     assert!(expected.len() >= 2);
     server.add("/chap.mp3", mp3);
     let f = Fixture::new();
@@ -497,13 +535,16 @@ fn chapters_embedded_in_a_downloaded_file_replace_show_notes_chapters() {
         .unwrap();
     let d = f.start(fast_cfg(1));
     d.download(eps[0]).unwrap();
-    assert!(wait_until(Duration::from_secs(10), || f.state_of(&d, eps[0])
+    assert!(wait_until(Duration::from_secs(10), || f
+        .state_of(&d, eps[0])
         == "done"));
     let lib = f.library.lock().unwrap();
     let stored = lib.chapters(eps[0]).unwrap();
-    let titles = |c: &[earshot::chapters::Chapter]| {
-        c.iter().map(|c| c.title.clone()).collect::<Vec<_>>()
-    };
+    let titles =
+        |c: &[earshot::chapters::Chapter]| c.iter().map(|c| c.title.clone()).collect::<Vec<_>>();
     assert_eq!(titles(&stored), titles(&expected));
-    assert_eq!(lib.chapter_sources(eps[0]).unwrap().1.as_deref(), Some("id3"));
+    assert_eq!(
+        lib.chapter_sources(eps[0]).unwrap().1.as_deref(),
+        Some("id3")
+    );
 }

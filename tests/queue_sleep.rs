@@ -32,7 +32,9 @@ fn rig(dir: &Path, secs: f64) -> Rig {
     let mut new = Vec::new();
     for i in 0..3 {
         let name = format!("ep{i}.wav");
-        write_wav(&dir.join(&name), RATE, frames, |n| ((n % 100) as i16 - 50) * 100);
+        write_wav(&dir.join(&name), RATE, frames, |n| {
+            ((n % 100) as i16 - 50) * 100
+        });
         new.push(NewEpisode {
             guid: format!("q{i}"),
             title: format!("Queued {i}"),
@@ -120,10 +122,15 @@ impl Rig {
             .collect()
     }
     fn last_queue_event(&self) -> Option<Vec<EpisodeId>> {
-        self.events.lock().unwrap().iter().rev().find_map(|e| match e {
-            UiEvent::Queue { items } => Some(items.iter().map(|q| q.episode_id).collect()),
-            _ => None,
-        })
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                UiEvent::Queue { items } => Some(items.iter().map(|q| q.episode_id).collect()),
+                _ => None,
+            })
     }
 }
 
@@ -221,7 +228,9 @@ fn an_end_of_chapter_sleep_timer_pauses_where_the_chapter_ends() {
     r.session.set_sleep_timer(Some(SleepTimer::Chapter));
     assert!(r.feed_until(5.0, |r| r.session.snapshot().status == PlayerStatus::Paused));
     // It stops at the boundary: playing on starts with chapter two.
-    assert!(wait_until(T, || (r.session.snapshot().position - 2.0).abs() < 0.01));
+    assert!(wait_until(T, || (r.session.snapshot().position - 2.0)
+        .abs()
+        < 0.01));
     assert_eq!(r.session.snapshot().status, PlayerStatus::Paused);
     assert_eq!(r.session.snapshot().sleep_timer, None);
 }

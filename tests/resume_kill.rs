@@ -62,8 +62,7 @@ fn kill_9_at_random_moments_loses_at_most_five_seconds_and_never_the_library() {
         });
         // Play a random while, then kill -9 (SIGKILL: no chance to save on the way out).
         let started = Instant::now();
-        while heard.lock().unwrap().first.is_none() && started.elapsed() < Duration::from_secs(10)
-        {
+        while heard.lock().unwrap().first.is_none() && started.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
         }
         let play_for = Duration::from_millis(rng.range(1_500, 7_000));
@@ -75,7 +74,10 @@ fn kill_9_at_random_moments_loses_at_most_five_seconds_and_never_the_library() {
         let heard = heard.lock().unwrap();
         let first = heard.first.expect("it played");
         let lib = Library::open(&dir.path().join("library.sqlite3")).expect("library opens");
-        assert!(lib.integrity_check().unwrap(), "round {round}: database intact");
+        assert!(
+            lib.integrity_check().unwrap(),
+            "round {round}: database intact"
+        );
         let (saved, played) = lib.progress(EpisodeId(1)).unwrap().unwrap_or((0.0, false));
         println!(
             "round {round}: resumed at {first:.2}, killed after {play_for:?} at {:.2}, saved {saved:.2}",
@@ -92,7 +94,10 @@ fn kill_9_at_random_moments_loses_at_most_five_seconds_and_never_the_library() {
             "seed {seed} round {round}: heard {} but saved {saved}",
             heard.last
         );
-        assert!(saved <= heard.last + 0.2, "never saved ahead of what was heard");
+        assert!(
+            saved <= heard.last + 0.2,
+            "never saved ahead of what was heard"
+        );
         saved_before = saved;
     }
 }

@@ -604,7 +604,9 @@ fn chapter_images_are_fetched_once_checked_and_cached() {
     });
     let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
     let served = png.clone();
-    srv.route("/img/a.png", move |_| Response::ok("image/png", served.clone()));
+    srv.route("/img/a.png", move |_| {
+        Response::ok("image/png", served.clone())
+    });
     srv.route("/img/not.png", |_| {
         Response::ok("image/png", "<html>a web page</html>")
     });
@@ -618,7 +620,11 @@ fn chapter_images_are_fetched_once_checked_and_cached() {
     assert_eq!(got, Some(("image/png".to_string(), png.clone())));
     let again = rt.block_on(subs.chapter_image(ep, 0)).unwrap();
     assert_eq!(again, Some(("image/png".to_string(), png)));
-    assert_eq!(srv.requests("/img/a.png").len(), 1, "fetched once, then cached");
+    assert_eq!(
+        srv.requests("/img/a.png").len(),
+        1,
+        "fetched once, then cached"
+    );
     // Not an image, no image, an inline one (the page shows those itself), out of range.
     assert_eq!(rt.block_on(subs.chapter_image(ep, 1)).unwrap(), None);
     assert_eq!(rt.block_on(subs.chapter_image(ep, 2)).unwrap(), None);

@@ -2,10 +2,10 @@
 
 use earshot::chapters::Chapter;
 use earshot::downloads::{DownloadRow, Downloads};
-use earshot::library::{EpisodeId, EpisodeSummary, PodcastId, PodcastSummary};
-use earshot::settings::Settings;
 use earshot::library::QueueItem;
+use earshot::library::{EpisodeId, EpisodeSummary, PodcastId, PodcastSummary};
 use earshot::session::{PlayerSnapshot, Session, SleepTimer};
+use earshot::settings::Settings;
 use earshot::subscriptions::{ImportReport, RefreshReport, Subscriptions};
 use earshot::transcript::Segment;
 use serde::Serialize;
@@ -267,8 +267,7 @@ async fn episode_detail(
                 .map(|(i, mut c)| {
                     // Remote chapter art reaches the page through the `chapterimg` protocol
                     // (fetched once, checked, cached); the CSP allows no remote images.
-                    if c
-                        .img
+                    if c.img
                         .as_deref()
                         .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
                     {
@@ -372,7 +371,11 @@ fn settings_get(s: State<'_, Session>) -> Res<Settings> {
 }
 
 #[tauri::command]
-fn settings_set(s: State<'_, Session>, d: State<'_, Downloads>, settings: Settings) -> Res<Settings> {
+fn settings_set(
+    s: State<'_, Session>,
+    d: State<'_, Downloads>,
+    settings: Settings,
+) -> Res<Settings> {
     let stored = s.update_settings(&settings)?;
     d.set_concurrency(stored.download_concurrency);
     if stored.cleanup_played {

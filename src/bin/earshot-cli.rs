@@ -599,9 +599,15 @@ fn listen(
         let line = match &event {
             UiEvent::Position {
                 position, playing, ..
-            } => serde_json::json!({"event": "position", "position": position, "playing": playing, "ms": ms}),
-            UiEvent::State { snapshot } => serde_json::json!({"event": "state", "status": snapshot.status, "position": snapshot.position, "episodeId": snapshot.episode_id, "ms": ms}),
-            UiEvent::Error { message } => serde_json::json!({"event": "error", "message": message, "ms": ms}),
+            } => {
+                serde_json::json!({"event": "position", "position": position, "playing": playing, "ms": ms})
+            }
+            UiEvent::State { snapshot } => {
+                serde_json::json!({"event": "state", "status": snapshot.status, "position": snapshot.position, "episodeId": snapshot.episode_id, "ms": ms})
+            }
+            UiEvent::Error { message } => {
+                serde_json::json!({"event": "error", "message": message, "ms": ms})
+            }
             UiEvent::Queue { .. } => return,
         };
         print(line);
@@ -641,7 +647,9 @@ fn listen(
             return Err(Error::Playback(e.clone()));
         }
         match snap.status {
-            PlayerStatus::Ended | PlayerStatus::Idle if started.elapsed() > Duration::from_secs(2) => {
+            PlayerStatus::Ended | PlayerStatus::Idle
+                if started.elapsed() > Duration::from_secs(2) =>
+            {
                 break
             }
             PlayerStatus::Playing if output == "null" => {

@@ -3,8 +3,8 @@
 //! here is global, so tests each use their own in-memory or temporary database.
 
 mod downloads;
-mod queue;
 mod feeds;
+mod queue;
 mod schema;
 
 pub use feeds::{FeedState, StoreOutcome};
