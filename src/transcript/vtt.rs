@@ -1,18 +1,25 @@
-//! A lenient WebVTT reader: cue settings ignored, `<v Speaker>` voice spans kept as the speaker,
-//! styling and inline timestamp tags stripped, hours optional, `,` or `.` before milliseconds.
+//! A lenient WebVTT reader: cue settings ignored, `<v Speaker>` voice spans kept as the speaker
+//! (or a `Name:` prefix when there is no voice span), inline timestamp tags (`<00:00:01.500>`)
+//! turned into word timings, styling tags (`<b>`, `<i>`, `<u>`, `<c.x>`, `<lang>`, `<ruby>`)
+//! stripped with ruby annotations dropped, hours optional, `,` or `.` before milliseconds,
+//! NOTE / STYLE / REGION blocks skipped, BOM and CRLF accepted, cues missing the blank line
+//! between them split at their timing lines. A cue with an unreadable timing line is skipped;
+//! only a file without a single readable cue is an error.
 
-use super::Segment;
+use super::plain::speaker_label;
+use super::util::clock;
+use super::util::{collapse_ws, decode_entities};
+use super::{finish, Segment, Word};
 use crate::error::{Error, Result};
-use crate::timefmt::parse_clock;
 
 pub fn parse_vtt(text: &str) -> Result<Vec<Segment>> {
     let text = text
         .trim_start_matches('\u{feff}')
         .replace("\r\n", "\n")
         .replace('\r', "\n");
-    let mut lines = text.lines().peekable();
+    let mut lines = text.lines().skip_while(|l| l.trim().is_empty()).peekable();
     match lines.peek() {
-        Some(first) if first.starts_with("WEBVTT") => {
+        Some(first) if first.trim_start().starts_with("WEBVTT") => {
             lines.next();
         }
         _ => {
@@ -22,41 +29,80 @@ pub fn parse_vtt(text: &str) -> Result<Vec<Segment>> {
             ))
         }
     }
+    // The header's own lines (up to the first blank line) are not cues.
+    for l in lines.by_ref() {
+        if l.trim().is_empty() {
+            break;
+        }
+    }
 
     let mut segments = Vec::new();
+    let mut first_error: Option<Error> = None;
     let mut block: Vec<&str> = Vec::new();
-    let flush = |block: &mut Vec<&str>, segments: &mut Vec<Segment>| -> Result<()> {
-        if let Some(seg) = parse_block(block)? {
-            segments.push(seg);
+    let mut flush = |block: &mut Vec<&str>| {
+        for cue in split_cues(block) {
+            match parse_cue(cue) {
+                Ok(Some(seg)) => segments.push(seg),
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
         }
         block.clear();
-        Ok(())
     };
     for line in lines {
         if line.trim().is_empty() {
-            flush(&mut block, &mut segments)?;
+            flush(&mut block);
         } else {
             block.push(line);
         }
     }
-    flush(&mut block, &mut segments)?;
-    segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+    flush(&mut block);
+    if segments.is_empty() {
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+    }
+    finish(&mut segments);
     Ok(segments)
 }
 
-fn parse_block(block: &[&str]) -> Result<Option<Segment>> {
-    let Some(first) = block.first() else {
-        return Ok(None);
-    };
-    if first.starts_with("NOTE") || first.starts_with("STYLE") || first.starts_with("REGION") {
-        return Ok(None);
+/// A block holding several timing lines (the blank lines between cues went missing) is split
+/// before each timing line after the first.
+fn split_cues<'a, 'b>(block: &'b [&'a str]) -> Vec<&'b [&'a str]> {
+    let first = block.first().map(|l| l.trim_start()).unwrap_or("");
+    let is_meta = ["NOTE", "STYLE", "REGION"].iter().any(|k| {
+        first
+            .strip_prefix(k)
+            .is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+    });
+    if is_meta || block.is_empty() {
+        return Vec::new();
     }
+    let timings: Vec<usize> = block
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains("-->"))
+        .map(|(i, _)| i)
+        .collect();
+    let mut out = Vec::new();
+    let mut from = 0;
+    for &t in timings.iter().skip(1) {
+        out.push(&block[from..t]);
+        from = t;
+    }
+    out.push(&block[from..]);
+    out
+}
+
+fn parse_cue(block: &[&str]) -> Result<Option<Segment>> {
     // An optional identifier line precedes the timing line.
     let Some(t) = block.iter().position(|l| l.contains("-->")) else {
         return Ok(None);
     };
     let timing = block[t];
-    let (start, rest) = timing.split_once("-->").expect("checked above");
+    let (start, rest) = timing.split_once("-->").unwrap_or((timing, ""));
     let end = rest.split_whitespace().next().unwrap_or("");
     let bad = || {
         Error::parse(
@@ -64,74 +110,142 @@ fn parse_block(block: &[&str]) -> Result<Option<Segment>> {
             format!("bad cue timing line \"{}\"", timing.trim()),
         )
     };
-    let start = parse_clock(start).ok_or_else(bad)?;
-    let end = parse_clock(end).ok_or_else(bad)?;
-
-    let mut speaker = None;
-    let mut text = String::new();
-    for line in &block[t + 1..] {
-        let (line_speaker, line_text) = strip_tags(line);
-        if speaker.is_none() {
-            speaker = line_speaker;
-        }
-        if !line_text.is_empty() {
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            text.push_str(&line_text);
-        }
+    let start = clock(start).ok_or_else(bad)?;
+    let end = clock(end).ok_or_else(bad)?;
+    let end = end.max(start);
+    let payload = block[t + 1..].join("\n");
+    let cue = parse_payload(&payload, start, end);
+    if cue.text.is_empty() {
+        return Ok(None);
     }
     Ok(Some(Segment {
         start,
-        end: end.max(start),
-        speaker,
-        text,
+        end,
+        speaker: cue.speaker,
+        text: cue.text,
+        estimated: false,
+        words: cue.words,
     }))
 }
 
-/// Removes tags from one payload line; returns the first voice (`<v Name>`) and the plain text.
-fn strip_tags(line: &str) -> (Option<String>, String) {
-    let mut speaker = None;
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('>') else {
-            out.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let tag = &rest[open + 1..open + close];
-        if let Some(voice) = tag.strip_prefix('v') {
-            // `<v Name>` or `<v.loud Name>`
-            if let Some((_, name)) = voice.split_once(char::is_whitespace) {
-                let name = name.trim();
-                if speaker.is_none() && !name.is_empty() {
-                    speaker = Some(decode_entities(name));
-                }
-            }
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    let text = decode_entities(
-        out.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_str(),
-    );
-    (speaker, text)
+struct Payload {
+    speaker: Option<String>,
+    text: String,
+    words: Vec<Word>,
 }
 
-fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", " ")
-        .replace("&lrm;", "")
-        .replace("&rlm;", "")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+/// Tags out, voice in, inline timestamps to word times.
+fn parse_payload(payload: &str, start: f64, end: f64) -> Payload {
+    let mut speaker: Option<String> = None;
+    // Text runs, each with the time it starts at (cue start or its timestamp tag).
+    let mut chunks: Vec<(f64, String)> = vec![(start, String::new())];
+    let mut timed = false;
+    let mut in_rt = 0usize;
+    let mut rest = payload;
+    while !rest.is_empty() {
+        let Some(open) = rest.find('<') else {
+            if in_rt == 0 {
+                chunks.last_mut().expect("one chunk").1.push_str(rest);
+            }
+            break;
+        };
+        if in_rt == 0 {
+            chunks
+                .last_mut()
+                .expect("one chunk")
+                .1
+                .push_str(&rest[..open]);
+        }
+        let Some(close) = rest[open..].find('>') else {
+            // A lone `<`: text.
+            if in_rt == 0 {
+                chunks
+                    .last_mut()
+                    .expect("one chunk")
+                    .1
+                    .push_str(&rest[open..]);
+            }
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim();
+        rest = &rest[open + close + 1..];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if tag.starts_with(|c: char| c.is_ascii_digit()) {
+            if let Some(t) = clock(tag) {
+                let prev = chunks.last().map_or(start, |c| c.0);
+                chunks.push((t.clamp(prev, end), String::new()));
+                timed = true;
+            }
+        } else if name == "v" && !tag.starts_with('/') {
+            // `<v Name>` or `<v.loud Name>`
+            if let Some((_, who)) = tag.split_once(char::is_whitespace) {
+                let who = collapse_ws(&decode_entities(who));
+                if speaker.is_none() && !who.is_empty() {
+                    speaker = Some(who);
+                }
+            }
+        } else if name == "rt" {
+            if tag.starts_with('/') {
+                in_rt = in_rt.saturating_sub(1);
+            } else {
+                in_rt += 1;
+            }
+        }
+        // Every other tag (`b`, `i`, `u`, `c.x`, `lang`, `ruby`, unknown ones) is dropped.
+    }
+
+    let mut text = String::new();
+    let mut words = Vec::new();
+    for (i, (t0, raw)) in chunks.iter().enumerate() {
+        let chunk = decode_entities(raw);
+        let t1 = chunks.get(i + 1).map_or(end, |c| c.0);
+        if timed {
+            let chunk_words: Vec<&str> = chunk.split_whitespace().collect();
+            let chars: usize = chunk_words.iter().map(|w| w.chars().count()).sum();
+            let mut at = *t0;
+            for w in &chunk_words {
+                let share = if chars == 0 {
+                    0.0
+                } else {
+                    (t1 - t0) * w.chars().count() as f64 / chars as f64
+                };
+                words.push(Word {
+                    start: at,
+                    end: (at + share).min(t1).max(at),
+                    text: w.to_string(),
+                });
+                at += share;
+            }
+        }
+        text.push_str(&chunk);
+    }
+    let mut text = collapse_ws(&text);
+    // Dialogue dashes, and a `Name:` written in the text when there is no voice span.
+    if let Some(t) = text.strip_prefix("- ") {
+        text = t.to_string();
+        if words.first().is_some_and(|w| w.text == "-") {
+            words.remove(0);
+        }
+    }
+    if speaker.is_none() {
+        if let Some(l) = speaker_label(&text) {
+            // The label's own tokens are not spoken words.
+            let label_words = text[..l.len].split_whitespace().count();
+            words.drain(..label_words.min(words.len()));
+            speaker = Some(l.name);
+            text = text[l.len..].trim_start().to_string();
+        }
+    }
+    Payload {
+        speaker,
+        text,
+        words,
+    }
 }
 
 #[cfg(test)]
@@ -149,18 +263,28 @@ mod tests {
         assert_eq!(s[1].start, 2.7);
         assert_eq!(s[1].speaker.as_deref(), Some("Ben Smith"));
         assert_eq!(s[1].text, "Thanks, Ada. Good to be here.");
+        assert!(s.iter().all(|s| s.words.is_empty() && !s.estimated));
     }
 
     #[test]
-    fn strips_inline_timestamps_and_accepts_crlf() {
+    fn inline_timestamps_give_word_times_and_crlf_is_accepted() {
         let vtt = "WEBVTT\r\n\r\n00:00:01,000 --> 00:00:03,000\r\n<v Ada>one <00:00:01.500>two <00:00:02.000>three\r\n";
         let s = parse_vtt(vtt).unwrap();
         assert_eq!(s[0].text, "one two three");
         assert_eq!(s[0].start, 1.0);
+        let w: Vec<(f64, f64, &str)> = s[0]
+            .words
+            .iter()
+            .map(|w| (w.start, w.end, w.text.as_str()))
+            .collect();
+        assert_eq!(
+            w,
+            vec![(1.0, 1.5, "one"), (1.5, 2.0, "two"), (2.0, 3.0, "three")]
+        );
     }
 
     #[test]
-    fn rejects_non_vtt_and_bad_timings_with_a_reason() {
+    fn skips_bad_cues_and_rejects_files_without_any() {
         assert!(parse_vtt("1\n00:00:01,000 --> 00:00:02,000\nhi")
             .unwrap_err()
             .to_string()
@@ -169,5 +293,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("bad cue timing"), "{err}");
+        let s = parse_vtt("WEBVTT\n\n00:00:xx --> 00:00:02.000\nhi\n\n00:03.000 --> 00:04.000\nok")
+            .unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].text, "ok");
+    }
+
+    #[test]
+    fn missing_blank_lines_ruby_and_name_prefixes() {
+        let vtt = "WEBVTT\nKind: captions\n\n00:00.000 --> 00:01.000\nJason: Hi\n00:01.000-->00:02.000\n<ruby>漢<rt>kan</rt>字</ruby> <lang en>ok</lang>\n\nSTYLE\n::cue { color: red }\n\nREGION\nid:x";
+        let s = parse_vtt(vtt).unwrap();
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(s[0].speaker.as_deref(), Some("Jason"));
+        assert_eq!(s[0].text, "Hi");
+        assert!(s[1].text.starts_with("漢字 ok"), "{}", s[1].text);
     }
 }
