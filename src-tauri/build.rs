@@ -37,6 +37,8 @@ fn main() {
         "queue_clear",
         "player_next",
         "sleep_timer_set",
+        "library_search",
+        "transcript_import",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

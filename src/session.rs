@@ -168,6 +168,11 @@ impl Session {
         session
     }
 
+    /// Where the library and downloaded audio live.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.inner.data_dir
+    }
+
     /// The shared library, for work that runs beside the player (subscriptions, refresh).
     pub fn library_handle(&self) -> Arc<Mutex<Library>> {
         self.inner.library.clone()

@@ -21,6 +21,71 @@ pub const CONCURRENT_FETCHES: usize = 4;
 pub const MAX_ARTWORK_BYTES: usize = 8 * 1024 * 1024;
 
 /// The image type of `bytes`, judged by their first bytes (not by what a server claims).
+/// Transcripts larger than this are not read (a 3-hour word-level JSON is a few MB).
+const MAX_TRANSCRIPT_BYTES: usize = 32 * 1024 * 1024;
+
+/// The listener's language from the environment (`LC_ALL`, `LC_MESSAGES`, `LANG`), as a
+/// BCP 47 tag (`en_GB.UTF-8` → `en-GB`); `en` when unset.
+pub fn user_language() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .map(|v| v.split(['.', '@']).next().unwrap_or("").replace('_', "-"))
+        .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
+        .unwrap_or_else(|| "en".into())
+}
+
+/// The first link in show notes that says it is a transcript (in its text or its address).
+pub fn transcript_link(html: &str, base: Option<&Url>) -> Option<Url> {
+    let lower = html.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(open) = lower[at..].find("<a").map(|i| i + at) {
+        let tag_end = lower[open..].find('>').map(|i| i + open)?;
+        let close = lower[tag_end..]
+            .find("</a")
+            .map(|i| i + tag_end)
+            .unwrap_or(lower.len());
+        let tag = &html[open..tag_end];
+        let text = &lower[tag_end..close];
+        at = close.max(tag_end + 1);
+        let Some(href) = attr(tag, "href") else {
+            continue;
+        };
+        if !(text.contains("transcript") || href.to_ascii_lowercase().contains("transcript")) {
+            continue;
+        }
+        let url = match base {
+            Some(b) => b.join(&href).ok(),
+            None => Url::parse(&href).ok(),
+        };
+        if let Some(u) = url.filter(|u| matches!(u.scheme(), "http" | "https")) {
+            return Some(u);
+        }
+    }
+    None
+}
+
+/// An attribute's value in one start tag (quoted with " or ', or bare); entities `&amp;` decoded.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name).map(|i| i + from) {
+        from = i + name.len();
+        let before_ok = i > 0 && lower.as_bytes()[i - 1].is_ascii_whitespace();
+        let rest = tag[from..].trim_start();
+        if !before_ok || !rest.starts_with('=') {
+            continue;
+        }
+        let rest = rest[1..].trim_start();
+        let value = match rest.chars().next()? {
+            q @ ('"' | '\'') => rest[1..].split(q).next()?,
+            _ => rest.split(|c: char| c.is_whitespace() || c == '>').next()?,
+        };
+        return Some(value.replace("&amp;", "&"));
+    }
+    None
+}
+
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
@@ -182,6 +247,143 @@ impl Subscriptions {
             Ok(Fetched::NotModified { .. }) => {}
             Err(e) => tracing::warn!("could not fetch artwork {wanted}: {e}"),
         }
+    }
+
+    /// Finds, fetches and stores an episode's transcript the first time it is asked for: the
+    /// feed's `podcast:transcript` entries (the listener's language first, then JSON > VTT >
+    /// SRT > HTML > text; an empty or broken one gives way to the next), else a transcript
+    /// file beside the downloaded audio (`episode.vtt`, `.srt`, `.json`, `.html`, `.txt`), else
+    /// a transcript linked from the show notes. A search that finds nothing is remembered
+    /// until the feed item changes.
+    pub async fn ensure_transcript(
+        &self,
+        id: crate::library::EpisodeId,
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<()> {
+        if self.lib().transcript_source(id)?.is_some() {
+            return Ok(());
+        }
+        let media = self.lib().episode(id)?;
+        let duration = media.summary.duration_secs;
+        let refs = self.lib().transcript_refs(id)?;
+        let mut failures = Vec::new();
+        let order = crate::transcript::choose_transcripts(&refs, &user_language());
+        for i in order {
+            let r = &refs[i];
+            match self.fetch_transcript(&r.url, r.mime.as_deref()).await {
+                Ok(parsed) => return self.store_transcript(id, &r.url, parsed, duration),
+                Err(e) => failures.push(format!("{}: {e}", r.url)),
+            }
+        }
+        // A file beside the downloaded audio.
+        if let (Some(dir), Some(rel)) = (data_dir, media.local_file.as_deref()) {
+            if let Some(audio) = Library::resolve_local(dir, rel) {
+                for ext in ["json", "vtt", "srt", "html", "txt"] {
+                    let side = audio.with_extension(ext);
+                    let Ok(meta) = std::fs::metadata(&side) else {
+                        continue;
+                    };
+                    if !meta.is_file() || meta.len() > MAX_TRANSCRIPT_BYTES as u64 {
+                        continue;
+                    }
+                    let name = side
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .map(str::to_string);
+                    match std::fs::read(&side)
+                        .map_err(|e| e.to_string())
+                        .and_then(|b| {
+                            crate::transcript::parse_transcript(&b, None, name.as_deref())
+                                .map_err(|e| e.to_string())
+                        }) {
+                        Ok(parsed) => {
+                            return self.store_transcript(id, "sidecar", parsed, duration)
+                        }
+                        Err(e) => failures.push(format!("{}: {e}", side.display())),
+                    }
+                }
+            }
+        }
+        // A transcript page linked from the show notes.
+        // Relative links resolve against the episode's page, else its audio's address.
+        let base = media
+            .link
+            .as_deref()
+            .or(media.enclosure_url.as_deref())
+            .and_then(|l| Url::parse(l).ok());
+        if let Some(url) = media
+            .show_notes_html
+            .as_deref()
+            .and_then(|html| transcript_link(html, base.as_ref()))
+        {
+            match self.fetch_transcript(url.as_str(), None).await {
+                Ok(parsed) => return self.store_transcript(id, url.as_str(), parsed, duration),
+                Err(e) => failures.push(format!("{url}: {e}")),
+            }
+        }
+        let why = if failures.is_empty() {
+            "the episode has no transcript".to_string()
+        } else {
+            failures.join("; ")
+        };
+        self.lib().mark_transcript_missing(id, &why)
+    }
+
+    /// Reads a transcript the listener chose for an episode and stores it (replacing any).
+    pub fn import_transcript(
+        &self,
+        id: crate::library::EpisodeId,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Vec<crate::transcript::Segment>> {
+        let parsed = crate::transcript::parse_transcript(bytes, None, Some(name))?;
+        let duration = self.lib().episode(id)?.summary.duration_secs;
+        self.store_transcript(id, "file", parsed, duration)?;
+        self.lib().segments(id)
+    }
+
+    async fn fetch_transcript(
+        &self,
+        url: &str,
+        mime: Option<&str>,
+    ) -> std::result::Result<crate::transcript::ParsedTranscript, String> {
+        let parsed_url = Url::parse(url).map_err(|e| e.to_string())?;
+        if !matches!(parsed_url.scheme(), "http" | "https") {
+            return Err("not an http(s) link".into());
+        }
+        match self
+            .http
+            .get(&parsed_url, &Validators::default(), MAX_TRANSCRIPT_BYTES)
+            .await
+        {
+            Ok(Fetched::Body(b)) => {
+                let mime = mime.or(b.content_type.as_deref());
+                crate::transcript::parse_transcript(&b.bytes, mime, Some(parsed_url.path()))
+                    .map_err(|e| e.to_string())
+            }
+            Ok(Fetched::NotModified { .. }) => Err("not modified".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn store_transcript(
+        &self,
+        id: crate::library::EpisodeId,
+        source: &str,
+        parsed: crate::transcript::ParsedTranscript,
+        duration: Option<f64>,
+    ) -> Result<()> {
+        let parsed = match duration {
+            Some(d) if d > 0.0 => parsed.with_duration(d),
+            _ => parsed,
+        };
+        self.lib().replace_transcript(
+            id,
+            source,
+            parsed.format.as_str(),
+            &parsed.segments,
+            parsed.untimed.as_ref(),
+        )
     }
 
     /// The image of chapter `index` (in stored order, hidden chapters included) of an

@@ -27,7 +27,10 @@ pub fn parse_clock(text: &str) -> Option<f64> {
     if nums.iter().skip(1).any(|&n| n >= 60) {
         return None;
     }
-    let secs = nums.iter().fold(0u64, |acc, &n| acc * 60 + n) as f64;
+    // Absurd hour counts are not a time (and must not overflow).
+    let secs = nums
+        .iter()
+        .try_fold(0u64, |acc, &n| acc.checked_mul(60)?.checked_add(n))? as f64;
     let frac = match frac {
         None => 0.0,
         Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {

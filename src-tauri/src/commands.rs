@@ -2,8 +2,8 @@
 
 use earshot::chapters::Chapter;
 use earshot::downloads::{DownloadRow, Downloads};
-use earshot::library::QueueItem;
 use earshot::library::{EpisodeId, EpisodeSummary, PodcastId, PodcastSummary};
+use earshot::library::{QueueItem, SearchHit, TranscriptSource};
 use earshot::session::{PlayerSnapshot, Session, SleepTimer};
 use earshot::settings::Settings;
 use earshot::subscriptions::{ImportReport, RefreshReport, Subscriptions};
@@ -40,6 +40,8 @@ pub struct EpisodeDetail {
     /// Where the chapters came from (`podcasting20-json`, `id3`, …, `show-notes`).
     chapters_from: Option<String>,
     segments: Vec<Segment>,
+    /// Where the transcript came from (`null` when there is none).
+    transcript_from: Option<TranscriptSource>,
     /// Sanitized HTML, time stamps turned into seek links.
     show_notes_html: Option<String>,
     link: Option<String>,
@@ -247,6 +249,11 @@ async fn episode_detail(
     if let Err(e) = subs.ensure_chapters(id).await {
         tracing::warn!("chapters for episode {episode_id}: {e}");
     }
+    // The transcript: fetched from the feed's entries (or a sidecar file) the first time.
+    let data_dir = s.data_dir().to_path_buf();
+    if let Err(e) = subs.ensure_transcript(id, Some(&data_dir)).await {
+        tracing::warn!("transcript for episode {episode_id}: {e}");
+    }
     let lib = s.library();
     let media = lib.episode(id)?;
     let base = media.link.as_deref().and_then(|l| url::Url::parse(l).ok());
@@ -282,6 +289,7 @@ async fn episode_detail(
         },
         chapters_from: lib.chapter_sources(id)?.1,
         segments: lib.segments(id)?,
+        transcript_from: lib.transcript_source(id)?.filter(|t| !t.source.is_empty()),
         show_notes_html,
         link: media.link,
     })
@@ -328,6 +336,27 @@ fn player_set_speed(s: State<'_, Session>, speed: f64) -> Res<f64> {
 fn player_set_volume(s: State<'_, Session>, volume: f64) -> Res<()> {
     s.set_volume(volume)?;
     Ok(())
+}
+
+#[tauri::command]
+fn library_search(
+    s: State<'_, Session>,
+    query: String,
+    limit: Option<usize>,
+) -> Res<Vec<SearchHit>> {
+    Ok(s.library().search(&query, limit.unwrap_or(50).min(500))?)
+}
+
+/// A transcript file the listener chose; the page read it and sends its text (the page has no
+/// file system access).
+#[tauri::command]
+fn transcript_import(
+    subs: State<'_, Subscriptions>,
+    episode_id: i64,
+    name: String,
+    text: String,
+) -> Res<Vec<Segment>> {
+    Ok(subs.import_transcript(EpisodeId(episode_id), &name, text.as_bytes())?)
 }
 
 #[tauri::command]
@@ -476,6 +505,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         queue_remove,
         queue_clear,
         player_next,
-        sleep_timer_set
+        sleep_timer_set,
+        library_search,
+        transcript_import
     ]
 }

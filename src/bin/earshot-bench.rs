@@ -22,6 +22,11 @@ use earshot::feedgen::{self, FeedSpec};
 use earshot::fetch::{sha256_hex, Validators};
 use earshot::library::Library;
 
+#[path = "bench/search.rs"]
+mod search;
+#[path = "bench/stream.rs"]
+mod stream;
+
 #[derive(Parser)]
 #[command(name = "earshot-bench", about = "Earshot's benchmarks; prints figures")]
 struct Cli {
@@ -58,6 +63,24 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         size_mb: usize,
         #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+    /// Time to first audio when streaming an episode that is not downloaded (ranged HTTP from
+    /// loopback, also with 50 ms per response), beside a local file; and a seek far ahead.
+    Stream {
+        #[arg(long, default_value = "assets/demo/episode1.mp3")]
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Library-wide transcript search over a generated library (cached in the temp folder).
+    Search {
+        #[arg(long, default_value_t = 1000)]
+        transcripts: usize,
+        /// Lines per transcript.
+        #[arg(long, default_value_t = 300)]
+        lines: usize,
+        #[arg(long, default_value_t = 20)]
         runs: usize,
     },
     /// CPU of steady playback at 1× and 2×; the time-stretch's real-time factor.
@@ -677,5 +700,11 @@ fn main() {
         } => bench_decode(minutes.max(1), file, runs.max(1), seeks.max(1)),
         Command::Download { size_mb, runs } => bench_download(size_mb.max(1), runs.max(1)),
         Command::Playback { file, secs, real } => bench_playback(&file, secs.max(1.0), real),
+        Command::Stream { file, runs } => stream::bench_stream(&file, runs.max(1)),
+        Command::Search {
+            transcripts,
+            lines,
+            runs,
+        } => search::bench_search(transcripts.max(1), lines.max(1), runs.max(1)),
     }
 }

@@ -111,6 +111,18 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Search every transcript in a library (the app's, or `--data-dir`) and print the
+    /// matching lines: episode, podcast, start (seconds) and text.
+    Search {
+        /// Words; "a phrase" in quotes.
+        query: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Listen to an episode of a library (the app's, or `--data-dir`) the way the app plays it:
     /// resuming where it was left, saving progress as it plays. Prints one JSON line per player
     /// event. With `--output null` no sound card is used: a clock takes the audio in real time.
@@ -253,6 +265,39 @@ fn run(cli: Cli) -> Result<String, Error> {
             duration,
             out,
         } => serde_json::to_string_pretty(&decode(&source, start, duration, out.as_deref())?),
+        Command::Search {
+            query,
+            data_dir,
+            limit,
+            json: _,
+        } => {
+            let dir = match data_dir {
+                Some(d) => d,
+                None => app_data_dir()?,
+            };
+            let path = dir.join("library.sqlite3");
+            if !path.is_file() {
+                return Err(Error::NotFound(format!(
+                    "a library at {} (pass --data-dir)",
+                    path.display()
+                )));
+            }
+            let lib = earshot::library::Library::open(&path)?;
+            let hits = lib.search(&query, limit)?;
+            serde_json::to_string_pretty(&serde_json::json!({
+                "query": query,
+                "hits": hits.iter().map(|h| serde_json::json!({
+                    "episodeId": h.episode_id,
+                    "episode": h.episode_title,
+                    "podcast": h.podcast_title,
+                    "start": h.start,
+                    "estimated": h.estimated,
+                    "speaker": h.speaker,
+                    "text": h.text,
+                    "snippet": h.snippet.replace('\u{2}', "[").replace('\u{3}', "]"),
+                })).collect::<Vec<_>>(),
+            }))
+        }
         Command::Listen {
             data_dir,
             episode,

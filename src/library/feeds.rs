@@ -384,6 +384,11 @@ fn store_episodes(
                     "DELETE FROM episode_transcripts WHERE episode_id = ?1",
                     [id],
                 )?;
+                // The item changed: a transcript that could not be had is looked for again.
+                tx.execute(
+                    "DELETE FROM transcript_state WHERE episode_id = ?1 AND source = ''",
+                    [id],
+                )?;
                 tx.execute("DELETE FROM episode_persons WHERE episode_id = ?1", [id])?;
                 out.updated += 1;
                 id

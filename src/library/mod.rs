@@ -6,6 +6,7 @@ mod downloads;
 mod feeds;
 mod queue;
 mod schema;
+mod transcripts;
 
 pub use feeds::{FeedState, StoreOutcome};
 
@@ -14,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use downloads::{DownloadRecord, DownloadSource};
 pub use queue::QueueItem;
+pub use transcripts::{fts_query, SearchHit, TranscriptSource};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -184,10 +186,11 @@ impl Library {
                     params![episode, i as i64, c.start, c.end, c.title, c.img, c.url, c.toc, e.chapters_source],
                 )?;
             }
-            for (i, s) in e.segments.iter().enumerate() {
+            if !e.segments.is_empty() {
+                transcripts::insert_segments(&tx, episode, &e.segments)?;
                 tx.execute(
-                    r#"INSERT INTO transcript_segments (episode_id, idx, start, "end", speaker, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
-                    params![episode, i as i64, s.start, s.end, s.speaker, s.text],
+                    "INSERT INTO transcript_state (episode_id, source, format, fetched_at) VALUES (?1, 'bundled', 'vtt', ?2)",
+                    params![episode, now_secs()],
                 )?;
             }
         }
@@ -295,7 +298,8 @@ impl Library {
 
     pub fn segments(&self, id: EpisodeId) -> Result<Vec<Segment>> {
         let mut stmt = self.conn.prepare_cached(
-            r#"SELECT start, "end", speaker, text FROM transcript_segments WHERE episode_id = ?1 ORDER BY start, idx"#,
+            r#"SELECT start, "end", speaker, text, estimated, words FROM transcript_segments
+               WHERE episode_id = ?1 ORDER BY start, idx"#,
         )?;
         let rows = stmt.query_map([id.0], |r| {
             Ok(Segment {
@@ -303,7 +307,8 @@ impl Library {
                 end: r.get(1)?,
                 speaker: r.get(2)?,
                 text: r.get(3)?,
-                ..Default::default()
+                estimated: r.get(4)?,
+                words: transcripts::words_from_json(r.get(5)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

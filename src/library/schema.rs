@@ -155,6 +155,35 @@ CREATE TABLE image_cache (
 );
 "#,
         ),
+        // 7: transcripts from every source: where each episode's came from (and its untimed
+        // paragraphs for alignment), estimated starts and word times per segment, and a
+        // full-text index of every line for library-wide search.
+        M::up(
+            r#"
+ALTER TABLE transcript_segments ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transcript_segments ADD COLUMN words TEXT;
+CREATE TABLE transcript_state (
+    episode_id INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+    source     TEXT NOT NULL,
+    format     TEXT NOT NULL,
+    untimed    TEXT,
+    fetched_at INTEGER NOT NULL,
+    error      TEXT
+);
+CREATE VIRTUAL TABLE transcript_fts USING fts5(
+    text, speaker UNINDEXED, episode_id UNINDEXED, start UNINDEXED, estimated UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO transcript_fts (text, speaker, episode_id, start, estimated)
+    SELECT text, speaker, episode_id, start, estimated FROM transcript_segments;
+CREATE TRIGGER transcript_fts_forget AFTER DELETE ON episodes BEGIN
+    DELETE FROM transcript_fts WHERE episode_id = old.id;
+END;
+INSERT INTO transcript_state (episode_id, source, format, fetched_at)
+    SELECT DISTINCT episode_id, 'bundled', 'vtt', CAST(strftime('%s', 'now') AS INTEGER)
+    FROM transcript_segments;
+"#,
+        ),
     ])
 }
 
