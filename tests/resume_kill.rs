@@ -22,15 +22,7 @@ struct Heard {
 
 #[test]
 fn kill_9_at_random_moments_loses_at_most_five_seconds_and_never_the_library() {
-    let seed = std::env::var("EARSHOT_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let seed = common::fault_seed();
     println!("resume_kill: seed {seed}");
     let mut rng = Rng::new(seed);
     let dir = tempfile::tempdir().unwrap();

@@ -4,90 +4,12 @@ use std::borrow::Cow;
 
 /// Decodes HTML character references that XML left alone: the common named ones (`&nbsp;`,
 /// `&rsquo;`, …, and the five XML ones, which appear double-escaped) and numeric ones. Unknown
-/// names are kept as written.
+/// names are kept as written. (One table for feeds and transcripts: `transcript::util`.)
 pub(crate) fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
         return Cow::Borrowed(s);
     }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest[1..]
-            .char_indices()
-            .take(32)
-            .find(|(_, c)| !c.is_ascii_alphanumeric() && *c != '#')
-            .map(|(j, c)| (j + 1, c));
-        if let Some((j, ';')) = end {
-            let name = &rest[1..j];
-            if let Some(c) = entity(name) {
-                out.push(c);
-                rest = &rest[j + 1..];
-                continue;
-            }
-        }
-        out.push('&');
-        rest = &rest[1..];
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
-}
-
-fn entity(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let n = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse::<u32>().ok()?,
-        };
-        return char::from_u32(n).filter(|c| *c != '\0');
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "sbquo" => '‚',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "bdquo" => '„',
-        "laquo" => '«',
-        "raquo" => '»',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "deg" => '°',
-        "middot" => '·',
-        "bull" => '•',
-        "euro" => '€',
-        "pound" => '£',
-        "eacute" => 'é',
-        "egrave" => 'è',
-        "ecirc" => 'ê',
-        "aacute" => 'á',
-        "agrave" => 'à',
-        "acirc" => 'â',
-        "iacute" => 'í',
-        "oacute" => 'ó',
-        "uacute" => 'ú',
-        "ntilde" => 'ñ',
-        "ccedil" => 'ç',
-        "auml" => 'ä',
-        "ouml" => 'ö',
-        "uuml" => 'ü',
-        "Auml" => 'Ä',
-        "Ouml" => 'Ö',
-        "Uuml" => 'Ü',
-        "szlig" => 'ß',
-        _ => return None,
-    })
+    Cow::Owned(crate::transcript::util::decode_entities(s))
 }
 
 /// A one-line plain-text label: entities decoded, tags dropped if asked, whitespace collapsed.

@@ -14,7 +14,7 @@ mod plain;
 mod select;
 mod srt;
 mod untimed;
-mod util;
+pub(crate) mod util;
 mod vtt;
 
 use serde::{Deserialize, Serialize};

@@ -38,6 +38,20 @@ pub fn write_wav(path: &Path, sample_rate: u32, frames: u32, value: impl Fn(u32)
     std::fs::write(path, b).unwrap();
 }
 
+/// The seed for a randomized test: `EARSHOT_FAULT_SEED` to replay one, else the clock. The
+/// caller prints it so a failure can be rerun.
+pub fn fault_seed() -> u64 {
+    std::env::var("EARSHOT_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        })
+}
+
 pub fn demo_mp3() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/episode1.mp3")
 }

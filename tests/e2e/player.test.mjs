@@ -113,6 +113,20 @@ test("demo episode plays, transcript follows, chapters jump, progress survives a
 
     await screenshot("e2e-player.png");
 
+    // 2× with the pitch kept (the backend's time-stretch): the window's clock runs at 2×, and
+    // the transcript still follows.
+    await d.findElement(By.css('[data-testid="speed"] option[value="2"]')).click();
+    await sleep(600);
+    const a2 = await readState(d);
+    await sleep(3000);
+    const b2 = await readState(d);
+    const rate2 = (b2.position - a2.position) / ((b2.now - a2.now) / 1000);
+    console.log(`# playback rate at 2×: ${rate2.toFixed(3)}× real time`);
+    assert.ok(rate2 > 1.6 && rate2 < 2.4, `rate at 2×: ${rate2}`);
+    await assertCueFollows(d);
+    await d.findElement(By.css('[data-testid="speed"] option[value="1"]')).click();
+    await sleep(300);
+
     await $(d, "play-pause").click();
     const p = await waitFor(d, "pause", (s) => s.label === "Play");
     await sleep(500);
