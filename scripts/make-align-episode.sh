@@ -15,13 +15,13 @@
 #   ad.vtt           a timed transcript of it that still carries the pre-ad times
 #   ad-truth.json    the truth of ad.mp3 (plus "adStart", "adLength")
 # Everything is generated from a word list and a small grammar (no outside text).
-# OUT_DIR defaults to $TMPDIR/earshot-align/v1-m<MINUTES>-s<SEED>; an existing complete one is
+# OUT_DIR defaults to $TMPDIR/earshot-align/v2-m<MINUTES>-s<SEED>; an existing complete one is
 # reused. Needs espeak-ng, sox and ffmpeg (apt-get install -y espeak-ng sox ffmpeg).
 set -euo pipefail
 
 minutes="${1:-2}"
 seed="${2:-1}"
-out="${3:-${TMPDIR:-/tmp}/earshot-align/v1-m${minutes}-s${seed}}"
+out="${3:-${TMPDIR:-/tmp}/earshot-align/v2-m${minutes}-s${seed}}"
 
 if [ -f "$out/done" ]; then
   echo "$out"
@@ -107,7 +107,7 @@ BEGIN {
       mark = (k > 0 && rand() < 0.08) ? 1 : 0
       if (k == 0 && labelled && para > 0 && rand() < 0.04) mark = 1
       print "S", para, sent, voice[spk], speed, p, sec2samp(sgap), mark, t
-      used += sgap + split(t, w, " ") * 60 / speed * 1.1
+      used += sgap + split(t, w, " ") * 60 / speed * 0.85
       sent++
     }
     cur = spk; para++

@@ -7,6 +7,7 @@
 //! - [`demo`]: the demo podcast embedded in the binary.
 //! - [`fetch`], [`subscriptions`], [`opml`]: feeds over HTTP, refresh, import and export.
 
+pub mod align;
 pub mod chapters;
 pub mod demo;
 pub mod download;

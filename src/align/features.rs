@@ -1,0 +1,334 @@
+//! What alignment reads from the audio: 10 ms frames of loudness and pitch, decoded by the
+//! player's own decoder, and from them speech / pause runs over an adaptive noise floor.
+
+use std::path::Path;
+
+use crate::player::decode::Decoder;
+use crate::{Error, Result};
+
+/// Seconds per analysis frame.
+pub const HOP: f64 = 0.01;
+/// Pitch is looked for every this many frames (20 ms).
+const PITCH_EVERY: usize = 2;
+/// Sample rate the pitch tracker works at (the signal is decimated to about this).
+const PITCH_RATE: f64 = 4000.0;
+/// Pitch window, in decimated samples (40 ms at 4 kHz).
+const PITCH_WIN: usize = 160;
+
+/// Per-frame measures of the whole episode.
+#[derive(Debug, Clone, Default)]
+pub struct Frames {
+    /// Loudness of each frame, dB full scale (mono mix).
+    pub db: Vec<f32>,
+    /// Fundamental frequency (Hz) where the frame is voiced, else 0.
+    pub pitch: Vec<f32>,
+    /// Seconds of audio (from the decoder: exact for local files).
+    pub duration: f64,
+}
+
+/// The cancelled error every alignment entry point returns when `progress` says stop.
+pub fn cancelled(audio: &Path) -> Error {
+    Error::io(
+        audio,
+        std::io::Error::new(std::io::ErrorKind::Interrupted, "alignment was cancelled"),
+    )
+}
+
+/// Decodes `audio` and measures its frames. `progress(fraction)` is called now and then with
+/// the share decoded so far (times `scale`); `false` from it cancels.
+pub fn analyse(audio: &Path, scale: f32, progress: &mut dyn FnMut(f32) -> bool) -> Result<Frames> {
+    let mut dec = Decoder::open(audio)?;
+    let sr = dec.sample_rate as f64;
+    let ch = dec.channels.max(1) as usize;
+    let total = dec.duration();
+    let hop = (sr * HOP).round().max(1.0) as usize;
+    let dec_factor = (sr / PITCH_RATE).round().max(1.0) as usize;
+    let fs_d = sr / dec_factor as f64;
+    // Lags for 70–400 Hz.
+    let lag_min = (fs_d / 400.0).floor().max(2.0) as usize;
+    let lag_max = (fs_d / 70.0).ceil() as usize;
+    let win = PITCH_WIN.max(lag_max + 8);
+
+    let mut frames = Frames::default();
+    let (mut acc, mut acc_n) = (0.0f64, 0usize);
+    let (mut dsum, mut dn) = (0.0f32, 0usize);
+    let mut ring: Vec<f32> = vec![0.0; win + lag_max];
+    let mut ring_fill = 0usize;
+    let mut decoded = 0u64;
+    let mut chunks = 0usize;
+    let mut scratch: Vec<f32> = Vec::with_capacity(win + lag_max);
+    // A one-pole high-pass (~60 Hz) takes hum and DC out of the pitch tracker's input.
+    let (mut hp_prev_in, mut hp_prev_out) = (0.0f32, 0.0f32);
+    let hp_a = (-2.0 * std::f64::consts::PI * 60.0 / sr).exp() as f32;
+
+    while let Some(pcm) = dec.next_pcm()? {
+        for frame in pcm.samples.chunks_exact(ch) {
+            let m = if ch == 1 {
+                frame[0]
+            } else {
+                frame.iter().sum::<f32>() / ch as f32
+            };
+            let y = hp_a * (hp_prev_out + m - hp_prev_in);
+            hp_prev_in = m;
+            hp_prev_out = y;
+            acc += (m as f64) * (m as f64);
+            acc_n += 1;
+            dsum += y;
+            dn += 1;
+            if dn == dec_factor {
+                // Slide the decimated signal's window by one sample.
+                ring.rotate_left(1);
+                let last = ring.len() - 1;
+                ring[last] = dsum / dn as f32;
+                ring_fill += 1;
+                dsum = 0.0;
+                dn = 0;
+            }
+            if acc_n == hop {
+                let db = 10.0 * (acc / hop as f64 + 1e-12).log10();
+                frames.db.push(db as f32);
+                let i = frames.db.len() - 1;
+                let f0 = if i % PITCH_EVERY == 0 && ring_fill >= ring.len() && db > -60.0 {
+                    pitch_of(&ring, win, lag_min, lag_max, fs_d, &mut scratch)
+                } else if i % PITCH_EVERY != 0 {
+                    *frames.pitch.last().unwrap_or(&0.0)
+                } else {
+                    0.0
+                };
+                frames.pitch.push(f0);
+                acc = 0.0;
+                acc_n = 0;
+            }
+        }
+        decoded += (pcm.samples.len() / ch) as u64;
+        chunks += 1;
+        if chunks % 64 == 0 {
+            let f = match total {
+                Some(t) if t > 0.0 => (decoded as f64 / sr / t).min(1.0) as f32,
+                _ => 0.5,
+            };
+            if !progress(f * scale) {
+                return Err(cancelled(audio));
+            }
+        }
+    }
+    frames.duration = decoded as f64 / sr;
+    Ok(frames)
+}
+
+/// Normalized autocorrelation pitch of the last `win` samples of `ring` (plus lags): the best
+/// lag's frequency if it is clearly periodic, else 0.
+fn pitch_of(
+    ring: &[f32],
+    win: usize,
+    lag_min: usize,
+    lag_max: usize,
+    fs: f64,
+    scratch: &mut Vec<f32>,
+) -> f32 {
+    let n = ring.len();
+    // x[0..win] is the analysis window, followed by lag_max samples of look-ahead... the ring
+    // holds the most recent samples last, so the window is the start and lags reach forward.
+    scratch.clear();
+    scratch.extend_from_slice(&ring[n - win - lag_max..]);
+    let x = &scratch[..];
+    let e0: f32 = x[..win].iter().map(|v| v * v).sum();
+    if e0 <= 1e-9 {
+        return 0.0;
+    }
+    let mut best = (0usize, 0.0f32);
+    let mut el: f32 = x[lag_min..lag_min + win].iter().map(|v| v * v).sum();
+    let mut prev = -1.0f32;
+    let mut rs = vec![0.0f32; lag_max + 2];
+    for lag in lag_min..=lag_max {
+        if lag > lag_min {
+            el += x[lag + win - 1] * x[lag + win - 1] - x[lag - 1] * x[lag - 1];
+        }
+        let mut c = 0.0f32;
+        for k in 0..win {
+            c += x[k] * x[k + lag];
+        }
+        let r = c / (e0 * el.max(1e-12)).sqrt();
+        rs[lag] = r;
+        if r > best.1 {
+            best = (lag, r);
+        }
+        prev = r;
+    }
+    let _ = prev;
+    if best.1 < 0.6 {
+        return 0.0;
+    }
+    // Prefer the shortest lag nearly as good (octave errors: a multiple of the period).
+    let mut lag = best.0;
+    for l in lag_min..best.0 {
+        if rs[l] > 0.9 * best.1
+            && rs[l] >= rs[l.saturating_sub(1).max(lag_min)]
+            && rs[l] >= rs[l + 1]
+        {
+            lag = l;
+            break;
+        }
+    }
+    // Parabolic interpolation around the peak.
+    let refine = if lag > lag_min && lag < lag_max {
+        let (a, b, c) = (rs[lag - 1], rs[lag], rs[lag + 1]);
+        let d = a - 2.0 * b + c;
+        if d.abs() > 1e-6 {
+            (0.5 * (a - c) / d).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        }
+    } else {
+        0.0
+    };
+    (fs / (lag as f64 + refine as f64)) as f32
+}
+
+/// Speech and pause: a frame is speech when it is well above the noise floor around it.
+#[derive(Debug, Clone)]
+pub struct Vad {
+    pub speech: Vec<bool>,
+    /// Noise floor per frame (dB).
+    pub floor: Vec<f32>,
+    /// `cum[i]` = seconds of speech in frames `0..i`.
+    pub cum: Vec<f64>,
+}
+
+/// Frames per block the floor is measured over (10 s), and the neighbourhood (±30 s).
+const BLOCK: usize = 1000;
+const REACH: usize = 3;
+
+pub fn vad(frames: &Frames) -> Vad {
+    let n = frames.db.len();
+    let blocks = n.div_ceil(BLOCK).max(1);
+    let mut lo = vec![-90.0f32; blocks];
+    let mut hi = vec![-90.0f32; blocks];
+    for b in 0..blocks {
+        let from = b.saturating_sub(REACH) * BLOCK;
+        let to = ((b + REACH + 1) * BLOCK).min(n);
+        if from >= to {
+            continue;
+        }
+        let mut v: Vec<f32> = frames.db[from..to].to_vec();
+        v.sort_by(f32::total_cmp);
+        lo[b] = v[v.len() * 5 / 100];
+        hi[b] = v[(v.len() * 95 / 100).min(v.len() - 1)];
+    }
+    let mut speech = vec![false; n];
+    let mut floor = vec![0.0f32; n];
+    for i in 0..n {
+        // Interpolate between block centres so the threshold has no steps.
+        let pos = (i as f32 / BLOCK as f32 - 0.5).max(0.0);
+        let b0 = (pos.floor() as usize).min(blocks - 1);
+        let b1 = (b0 + 1).min(blocks - 1);
+        let w = (pos - b0 as f32).clamp(0.0, 1.0);
+        let l = lo[b0] * (1.0 - w) + lo[b1] * w;
+        let h = hi[b0] * (1.0 - w) + hi[b1] * w;
+        floor[i] = l;
+        let thr = l + (0.3 * (h - l)).max(8.0).min(h - l - 1.0).max(4.0);
+        speech[i] = frames.db[i] > thr;
+    }
+    // Clicks are not speech; a dip shorter than 60 ms inside a word is not a pause.
+    fill_runs(&mut speech, false, 6);
+    fill_runs(&mut speech, true, 4);
+    let mut cum = Vec::with_capacity(n + 1);
+    cum.push(0.0);
+    let mut s = 0.0;
+    for &v in &speech {
+        if v {
+            s += HOP;
+        }
+        cum.push(s);
+    }
+    Vad { speech, floor, cum }
+}
+
+/// Flips runs of `value` shorter than `min` frames that have the other value on both sides.
+fn fill_runs(mask: &mut [bool], value: bool, min: usize) {
+    let n = mask.len();
+    let mut i = 0;
+    while i < n {
+        if mask[i] != value {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && mask[i] == value {
+            i += 1;
+        }
+        if start > 0 && i < n && i - start < min {
+            for m in &mut mask[start..i] {
+                *m = !value;
+            }
+        }
+    }
+}
+
+/// A pause followed by speech: where a paragraph may start.
+#[derive(Debug, Clone, Copy)]
+pub struct Pause {
+    /// First frame of silence.
+    pub from: usize,
+    /// First frame of speech after it (the onset).
+    pub to: usize,
+}
+
+impl Pause {
+    pub fn secs(&self) -> f64 {
+        (self.to - self.from) as f64 * HOP
+    }
+}
+
+/// Every silence run of at least `min_frames` that ends in speech, and the first onset.
+pub fn pauses(v: &Vad, min_frames: usize) -> Vec<Pause> {
+    let n = v.speech.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if v.speech[i] {
+            i += 1;
+            continue;
+        }
+        let from = i;
+        while i < n && !v.speech[i] {
+            i += 1;
+        }
+        if i < n && (from == 0 || i - from >= min_frames) {
+            out.push(Pause { from, to: i });
+        }
+    }
+    if v.speech.first() == Some(&true) {
+        out.insert(0, Pause { from: 0, to: 0 });
+    }
+    out
+}
+
+/// The onset moved back over the quiet start of the first sound (up to 80 ms), so a start is
+/// where the voice begins rather than where it gets loud.
+pub fn refine_onset(frames: &Frames, v: &Vad, p: &Pause) -> f64 {
+    let mut i = p.to;
+    let lim = p.to.saturating_sub(8).max(p.from);
+    while i > lim && frames.db[i - 1] > v.floor[i - 1] + 6.0 {
+        i -= 1;
+    }
+    i as f64 * HOP
+}
+
+/// Median pitch (Hz) of the voiced frames in `from..to`, if at least `min` of them.
+pub fn median_pitch(frames: &Frames, from: usize, to: usize, min: usize) -> Option<f32> {
+    let to = to.min(frames.pitch.len());
+    if from >= to {
+        return None;
+    }
+    let mut v: Vec<f32> = frames.pitch[from..to]
+        .iter()
+        .copied()
+        .filter(|&p| p > 0.0)
+        .collect();
+    if v.len() < min {
+        return None;
+    }
+    v.sort_by(f32::total_cmp);
+    Some(v[v.len() / 2])
+}
