@@ -128,7 +128,16 @@ impl Track {
                 if self.playing() {
                     // The device's buffer holds `latency` seconds of output, which is
                     // `latency * speed` seconds of media.
-                    taken - self.latency * self.shared.speed() as f64
+                    let speed = self.shared.speed() as f64;
+                    match self.shared.stamp().filter(|_| self.latency > 0.0) {
+                        // Between callbacks the device drains its buffer: run on from the
+                        // last frame taken at the speed in force.
+                        Some((f, at)) => {
+                            let el = at.elapsed().as_secs_f64().min(self.latency);
+                            (f as f64 / self.rate() - (self.latency - el) * speed).min(taken)
+                        }
+                        None => taken - self.latency * speed,
+                    }
                 } else {
                     taken
                 }

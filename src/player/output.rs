@@ -37,8 +37,18 @@ impl AudioOutput for RodioOutput {
         }
         let sink = self.sink.as_ref().expect("opened above");
         let config = sink.config();
+        // cpal's PulseAudio host asks for tlength = 2 × the fixed buffer with ADJUST_LATENCY:
+        // that whole target is the output latency (PulseAudio then runs its sink at minimum
+        // latency). Other hosts: one buffer.
+        let buffers = if cpal::default_host().id() == cpal::HostId::PulseAudio {
+            2.0
+        } else {
+            1.0
+        };
         let latency = match config.buffer_size() {
-            cpal::BufferSize::Fixed(frames) => *frames as f64 / config.sample_rate().get() as f64,
+            cpal::BufferSize::Fixed(frames) => {
+                buffers * *frames as f64 / config.sample_rate().get() as f64
+            }
             cpal::BufferSize::Default => 0.0,
         };
         sink.mixer().add(source);

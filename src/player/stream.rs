@@ -47,6 +47,15 @@ pub struct Shared {
     speed: AtomicU32,
     /// Volume (f32 bits), 0–[`MAX_VOLUME`].
     volume: AtomicU32,
+    /// (generation << 48) | frame, and when (ns since EPOCH) the device took it: a recent
+    /// sample, so the clock can run smoothly between device callbacks.
+    stamp_frame: AtomicU64,
+    stamp_ns: AtomicU64,
+}
+
+fn epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
 }
 
 impl Shared {
@@ -60,6 +69,8 @@ impl Shared {
             starved: AtomicU64::new(0),
             speed: AtomicU32::new(1.0f32.to_bits()),
             volume: AtomicU32::new(1.0f32.to_bits()),
+            stamp_frame: AtomicU64::new(0),
+            stamp_ns: AtomicU64::new(0),
         })
     }
 
@@ -103,6 +114,28 @@ impl Shared {
             Self::gen_tag(generation) | (frame & FRAME_MASK),
             Ordering::Release,
         );
+    }
+
+    fn store_stamp(&self, generation: u32, frame: u64) {
+        let ns = epoch().elapsed().as_nanos() as u64;
+        self.stamp_ns.store(ns, Ordering::Release);
+        self.stamp_frame.store(
+            Self::gen_tag(generation) | (frame & FRAME_MASK),
+            Ordering::Release,
+        );
+    }
+
+    /// A recent (frame, when the device took it), current generation only.
+    pub fn stamp(&self) -> Option<(u64, std::time::Instant)> {
+        let packed = self.stamp_frame.load(Ordering::Acquire);
+        let ns = self.stamp_ns.load(Ordering::Acquire);
+        let generation = self.generation.load(Ordering::Acquire);
+        (packed & !FRAME_MASK == Self::gen_tag(generation) && ns > 0).then(|| {
+            (
+                packed & FRAME_MASK,
+                epoch() + std::time::Duration::from_nanos(ns),
+            )
+        })
     }
 
     /// Marks `seconds` as the current generation's position until the device takes audio.
@@ -151,6 +184,7 @@ pub struct StreamSource {
     /// The last media frame reported for this generation: the clock never runs backwards
     /// (a slow stretch may take a segment from a little before the previous one).
     last_played: u64,
+    since_stamp: u32,
 }
 
 impl StreamSource {
@@ -166,6 +200,7 @@ impl StreamSource {
             early: None,
             gain,
             last_played: 0,
+            since_stamp: 0,
             glide: 1.0 - (-1.0 / (VOLUME_RAMP_SECS / 3.0 * sample_rate.max(1) as f32)).exp(),
         }
     }
@@ -267,6 +302,11 @@ impl Iterator for StreamSource {
                 let frame = (media.round().max(0.0) as u64).max(self.last_played);
                 self.last_played = frame;
                 self.shared.store_played(generation, frame);
+                self.since_stamp += 1;
+                if self.since_stamp >= 64 {
+                    self.since_stamp = 0;
+                    self.shared.store_stamp(generation, frame);
+                }
             }
         }
         Some(sample)
