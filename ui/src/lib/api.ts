@@ -51,7 +51,44 @@ export type Chapter = {
 /** Where the episode's chapters came from. */
 export type ChaptersFrom = 'podcasting20-json' | 'id3' | 'mp4' | 'vorbis-comment' | 'show-notes';
 
-export type Segment = { start: number; end: number; speaker: string | null; text: string };
+/** One word of a segment with its own timing (when the source has word times). */
+export type Word = { start: number; end: number; text: string };
+
+export type Segment = {
+  start: number;
+  end: number;
+  speaker: string | null;
+  text: string;
+  /** Its start is a placeholder (the source gave no time): shown as "≈". */
+  estimated: boolean;
+  /** Word timings, when the source has them (highlight word by word). */
+  words?: Word[];
+};
+
+/** The format of an episode's transcript as the backend parsed it. */
+export type TranscriptFormat = 'json' | 'vtt' | 'srt' | 'html' | 'text';
+
+/** Where an episode's transcript came from. */
+export type TranscriptFrom = {
+  /** A URL, "sidecar", "file" (opened by the listener) or "demo". */
+  source: string;
+  format: TranscriptFormat;
+};
+
+/** One line of a transcript that matches a library-wide search. */
+export type SearchHit = {
+  episodeId: number;
+  podcastId: number;
+  podcastTitle: string;
+  episodeTitle: string;
+  start: number;
+  estimated: boolean;
+  speaker: string | null;
+  /** The segment's text (plain). */
+  text: string;
+  /** Plain text with each match wrapped in \u0002…\u0003 (never HTML). */
+  snippet: string;
+};
 
 export type EpisodeDetail = {
   episode: EpisodeSummary;
@@ -66,6 +103,8 @@ export type EpisodeDetail = {
   /** The episode's web page. */
   link: string | null;
   chaptersFrom: ChaptersFrom | null;
+  /** Where the transcript came from, or null (no transcript). */
+  transcriptFrom: TranscriptFrom | null;
 };
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'ended';
@@ -112,7 +151,8 @@ export type DownloadRow = {
   error: string | null;
   localFile: string | null;
   size: number | null;
-  sha256: string | null;
+  /** The file's content hash, labelled with its kind: `"blake3:<hex>"`. */
+  hash: string | null;
   /** unix seconds */
   downloadedAt: number | null;
   played: boolean;
@@ -296,6 +336,13 @@ export const api = {
   playerNext: () => call<PlayerSnapshot>('player_next'),
   /** `null` turns it off. Resolves to the timer in effect. */
   sleepTimerSet: (timer: SleepTimerRequest | null) => call<SleepTimer | null>('sleep_timer_set', { timer }),
+
+  /** Words (`"a phrase"` quoted) over every transcript in the library; best first. Default limit 50. */
+  librarySearch: (query: string, limit?: number) =>
+    call<SearchHit[]>('library_search', limit == null ? { query } : { query, limit }),
+  /** A transcript file the listener chose (read by the page): stored, replacing the episode's. */
+  transcriptImport: (episodeId: number, name: string, text: string) =>
+    call<Segment[]>('transcript_import', { episodeId, name, text }),
 };
 
 // ---- Event streams -----------------------------------------------------------

@@ -5,7 +5,8 @@ export type View =
   | { name: 'podcast'; podcast: PodcastSummary }
   | { name: 'player' }
   | { name: 'downloads' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'search' };
 
 class Navigation {
   view = $state.raw<View>({ name: 'library' });
@@ -27,6 +28,10 @@ class Navigation {
   }
   settings() {
     this.view = { name: 'settings' };
+  }
+  /** The results of the library-wide search. */
+  search() {
+    if (this.view.name !== 'search') this.view = { name: 'search' };
   }
   /** Fresher data for a podcast (e.g. after a refresh): keeps the breadcrumb right, no navigation. */
   updated(podcast: PodcastSummary) {

@@ -16,6 +16,7 @@ import {
   type Segment,
   type SleepTimer,
   type SleepTimerRequest,
+  type TranscriptFrom,
 } from './api';
 import { errors } from './errors.svelte';
 import { settings, snapSpeed } from './settings.svelte';
@@ -329,6 +330,28 @@ class Player {
         if (this.episodeId != null) void this.#loadDetail(this.episodeId);
       }
     }
+  }
+
+  /**
+   * Open an episode at a given second (a search hit): load it with autoplay and seek there, or,
+   * if it is the one loaded, seek and play on.
+   */
+  async openAt(episodeId: number, seconds: number) {
+    if (this.episodeId === episodeId && this.status !== 'idle') {
+      await this.seek(seconds);
+      if (!this.playing) await this.play();
+      return;
+    }
+    await this.open(episodeId);
+    if (this.episodeId === episodeId) await this.seek(seconds);
+  }
+
+  /** A new transcript for an episode (e.g. a file the listener opened): shown at once if it is the one shown. */
+  replaceTranscript(episodeId: number, segments: Segment[], from: TranscriptFrom | null) {
+    const d = this.detail;
+    if (!d || d.episode.id !== episodeId) return;
+    this.detail = { ...d, segments, transcriptFrom: from };
+    this.segments = sortedByStart(segments);
   }
 
   /** Play the first episode in Up Next now (the backend takes it out of the queue). */

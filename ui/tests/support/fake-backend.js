@@ -22,6 +22,10 @@ import {
   EPISODES,
   EVIL_NOTES,
   FEEDS,
+  LONG_CHAPTERS,
+  LONG_DURATION,
+  LONG_EPISODE_ID,
+  longTranscript,
   PODCASTS,
   REFRESH_BEHAVIOUR,
   RICH_EPISODES,
@@ -42,6 +46,9 @@ import {
 // Up next: queue ([episodeIds], the initial Up Next). Sleep timer: sleep (the initial timer, as
 // `sleep_timer_set` takes it), sleepClock: 'real' (a minutes timer runs down while playing) or
 // 'manual' (it only moves on `__fake.stepSleep(seconds)`).
+// Transcripts: transcript: 'long' gives episode 2 a 3-hour transcript of 5,000 lines (with word
+// times, six chapters); `transcript_import` parses a small WebVTT file (else rejects);
+// `library_search` finds lines by case- and accent-insensitive substrings.
 const cfg = {
   tickMs: 200,
   failLibrary: false,
@@ -82,6 +89,8 @@ function addPodcast(p, eps) {
 }
 
 addPodcast(PODCASTS[0], EPISODES);
+const longSegments = cfg.transcript === 'long' ? longTranscript() : null;
+if (longSegments) episodeById.get(LONG_EPISODE_ID).durationSecs = LONG_DURATION;
 if (cfg.library === 'rich') {
   for (const p of RICH_PODCASTS) {
     const eps = p.id === BIG_PODCAST_ID ? bigEpisodes() : RICH_EPISODES.filter((e) => e.podcastId === p.id);
@@ -112,7 +121,117 @@ function detailOf(episodeId) {
   const skipped = skippedOf(episodeId);
   d.chapters = d.chapters.map((c) => ({ ...c, skipped: skipped.has(c.start) }));
   d.chaptersFrom ??= null;
+  const imported = importedTranscripts.get(episodeId);
+  if (imported) {
+    d.segments = clone(imported.segments);
+    d.transcriptFrom = { source: 'file', format: imported.format };
+  }
+  d.segments = d.segments.map((s) => ({ estimated: false, ...s }));
+  d.transcriptFrom ??= null;
   return d;
+}
+
+// ---- transcripts and search ----------------------------------------------------------
+
+/** episodeId → { segments, format } opened by the listener (`transcript_import`). */
+const importedTranscripts = new Map();
+
+/** The transcript of an episode as the fake keeps it (imported, long, fixture or none). */
+function segmentsOf(episodeId) {
+  const imported = importedTranscripts.get(episodeId);
+  if (imported) return imported.segments;
+  if (longSegments && episodeId === LONG_EPISODE_ID) return longSegments;
+  return DETAILS[episodeId]?.segments ?? [];
+}
+
+const foldText = (s) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/** `"a phrase"` quoted, else words. */
+function searchTerms(query) {
+  const terms = [];
+  String(query ?? '').replace(/"([^"]*)"|(\S+)/g, (_, phrase, word) => {
+    const t = foldText((phrase ?? word ?? '').trim());
+    if (t) terms.push(t);
+    return '';
+  });
+  return terms;
+}
+
+/** Every line containing every term (case- and accent-insensitive): SearchHit[] (most matches first). */
+function librarySearch(query, limit = 50) {
+  const terms = searchTerms(query);
+  if (!terms.length) return [];
+  const hits = [];
+  for (const [podcastId, eps] of episodesOf) {
+    const pod = podcasts.get(podcastId);
+    for (const ep of eps) {
+      const segs = segmentsOf(ep.id);
+      for (const s of segs) {
+        const folded = foldText(s.text);
+        if (!terms.every((t) => folded.includes(t))) continue;
+        // Marks (the folded text keeps the original's length for the fixture's texts).
+        const marks = [];
+        for (const t of terms) {
+          for (let k = folded.indexOf(t); k >= 0; k = folded.indexOf(t, k + t.length)) marks.push([k, k + t.length]);
+        }
+        marks.sort((a, b) => a[0] - b[0]);
+        let snippet = '';
+        let at = 0;
+        for (const [a, b] of marks) {
+          if (a < at) continue;
+          snippet += s.text.slice(at, a) + '\u0002' + s.text.slice(a, b) + '\u0003';
+          at = b;
+        }
+        snippet += s.text.slice(at);
+        hits.push({
+          episodeId: ep.id,
+          podcastId,
+          podcastTitle: pod?.title ?? '',
+          episodeTitle: ep.title,
+          start: s.start,
+          estimated: !!s.estimated,
+          speaker: s.speaker ?? null,
+          text: s.text,
+          snippet,
+          score: marks.length,
+        });
+      }
+    }
+  }
+  hits.sort((a, b) => b.score - a.score);
+  return hits.slice(0, limit).map(({ score, ...h }) => h);
+}
+
+/** `(hh:)mm:ss.mmm` → seconds, or NaN. */
+function vttTime(t) {
+  const m = /^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$/.exec(t.trim());
+  if (!m) return NaN;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number((m[4] ?? '0').padEnd(3, '0')) / 1000;
+}
+
+/** A small, strict-enough WebVTT reader (voice spans become speakers; other tags dropped). */
+function parseVtt(name, text) {
+  const lines = String(text ?? '').replace(/\r\n?/g, '\n').split('\n');
+  if (!/^\uFEFF?WEBVTT\b/.test(lines[0] ?? '')) {
+    throw { kind: 'transcript', message: `${name} is not a transcript Earshot can read (no WEBVTT header)` };
+  }
+  const segments = [];
+  for (let i = 1; i < lines.length; i++) {
+    const m = /^\s*(\S+)\s+-->\s+(\S+)/.exec(lines[i]);
+    if (!m) continue;
+    const start = vttTime(m[1]);
+    const end = vttTime(m[2]);
+    const body = [];
+    while (i + 1 < lines.length && lines[i + 1].trim() !== '') body.push(lines[++i]);
+    let cue = body.join(' ');
+    let speaker = null;
+    const v = /<v(?:\.[^ >]*)?\s+([^>]+)>/.exec(cue);
+    if (v) speaker = v[1].trim();
+    cue = cue.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim();
+    if (Number.isFinite(start) && Number.isFinite(end) && cue) segments.push({ start, end, speaker, text: cue, estimated: false });
+  }
+  if (!segments.length) throw { kind: 'transcript', message: `${name} has no cues Earshot can read` };
+  return segments;
 }
 
 function baseDetailOf(episodeId) {
@@ -120,6 +239,14 @@ function baseDetailOf(episodeId) {
   if (!ep) return null;
   const base = DETAILS[episodeId];
   const pod = podcasts.get(ep.podcastId);
+  if (longSegments && episodeId === LONG_EPISODE_ID) {
+    return {
+      ...clone({ ...base, segments: [], chapters: LONG_CHAPTERS }),
+      segments: longSegments.map((s) => ({ ...s, words: s.words.map((w) => ({ ...w })) })),
+      episode: clone(ep),
+      transcriptFrom: { source: 'https://earshot.example/demo/long.vtt', format: 'vtt' },
+    };
+  }
   if (base) {
     const d = { ...clone(base), episode: clone(ep) };
     if (episodeId === 1 && cfg.notes === 'evil') d.showNotesHtml = EVIL_NOTES;
@@ -572,6 +699,15 @@ function handle(cmd, args) {
       else set.delete(args.start);
       return null;
     }
+    case 'library_search':
+      return librarySearch(args.query, args.limit ?? 50);
+    case 'transcript_import': {
+      if (!episodeById.has(args.episodeId)) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
+      const name = String(args.name ?? 'transcript');
+      const segments = parseVtt(name, args.text);
+      importedTranscripts.set(args.episodeId, { segments, format: 'vtt' });
+      return clone(segments);
+    }
     case 'player_snapshot':
       return snapshot();
     case 'player_set_speed': {
@@ -739,7 +875,7 @@ function newDownload(episodeId, state = 'queued') {
     error: null,
     localFile: null,
     size: null,
-    sha256: null,
+    hash: null,
     downloadedAt: null,
     // the fake's own
     order: nextDownloadOrder++,
@@ -768,7 +904,7 @@ function rowOf(d) {
     error: d.error,
     localFile: d.localFile,
     size: d.size,
-    sha256: d.sha256,
+    hash: d.hash,
     downloadedAt: d.downloadedAt,
     played: ep?.played ?? false,
   };
@@ -884,7 +1020,7 @@ function stepDownloads(ms = cfg.downloadTickMs || 250) {
       d.size = d.fullSize;
       d.rate = 0;
       d.localFile = `/home/listener/.local/share/earshot/downloads/p${d.podcastId}/episode-${d.episodeId}.mp3`;
-      d.sha256 = String(d.episodeId).padStart(64, '0');
+      d.hash = `blake3:${String(d.episodeId).padStart(64, '0')}`;
       d.downloadedAt = Math.floor(Date.now() / 1000);
       emitDownload(updateOf(d));
       continue;
@@ -909,7 +1045,7 @@ if (cfg.downloads === 'some') {
     if (p.state === 'done') {
       d.size = d.fullSize;
       d.localFile = `/home/listener/.local/share/earshot/downloads/p${d.podcastId}/episode-${d.episodeId}.mp3`;
-      d.sha256 = String(d.episodeId).padStart(64, '0');
+      d.hash = `blake3:${String(d.episodeId).padStart(64, '0')}`;
       d.downloadedAt = p.downloadedAt;
     }
     dls.set(p.episodeId, d);

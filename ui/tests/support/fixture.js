@@ -101,7 +101,25 @@ const CHAPTERS = [
   { start: 100, end: 132, title: 'Wrap-up', img: 'https://cdn.example/wrap-up.jpg', url: null },
 ];
 
-const seg = ([start, end, speaker, text]) => ({ start, end, speaker, text });
+const seg = ([start, end, speaker, text]) => ({ start, end, speaker, text, estimated: false });
+
+/**
+ * Word timings spread over a segment by the length of each word (as a forced aligner might give).
+ * Words are the text split on spaces, punctuation kept with them.
+ */
+export function wordsOf(s) {
+  const parts = s.text.split(/\s+/).filter(Boolean);
+  const total = parts.reduce((n, w) => n + w.length + 1, 0);
+  const span = s.end - s.start;
+  let t = s.start;
+  return parts.map((text) => {
+    const d = (span * (text.length + 1)) / total;
+    const w = { start: Math.round(t * 1000) / 1000, end: Math.round((t + d) * 1000) / 1000, text };
+    t += d;
+    return w;
+  });
+}
+const withWords = (s) => ({ ...s, words: wordsOf(s) });
 
 /** Show notes as the backend sends them (sanitized): time stamps seek, other links are absolute. */
 export const DEMO_NOTES =
@@ -133,10 +151,11 @@ export const DETAILS = {
     episode: EPISODES[0],
     podcastTitle: PODCASTS[0].title,
     chapters: CHAPTERS,
-    segments: CUES.map(seg),
+    segments: CUES.map(seg).map(withWords),
     showNotesHtml: DEMO_NOTES,
     link: 'https://earshot.example/demo/welcome',
     chaptersFrom: 'podcasting20-json',
+    transcriptFrom: { source: 'demo', format: 'json' },
   },
   2: {
     episode: EPISODES[1],
@@ -146,13 +165,17 @@ export const DETAILS = {
       { start: 1200, end: null, title: 'The long middle', img: null, url: null },
       { start: 3000, end: null, title: 'Outro', img: null, url: null },
     ],
+    // A plain-text transcript without timings: every start is an estimate.
     segments: [
-      { start: 0, end: 6, speaker: 'Ben', text: 'This one is long, so it shows hours in the time display.' },
-      { start: 1200, end: 1230, speaker: 'Ada', text: 'We are somewhere in the middle now.' },
+      { start: 0, end: 6, speaker: 'Ben', text: 'This one is long, so it shows hours in the time display.', estimated: true },
+      { start: 1200, end: 1230, speaker: 'Ada', text: 'We are somewhere in the middle now.', estimated: true },
+      { start: 1230, end: 1300, speaker: 'Ben', text: 'Chapters make a long episode easy to find your way around.', estimated: true },
+      { start: 3000, end: 3060, speaker: 'Ada', text: 'And that is the outro. Thanks for sticking with us.', estimated: true },
     ],
     showNotesHtml: '<p>The long one. Skip to <a href="#" data-seek="3000">00:50:00</a> for the outro.</p>',
     link: null,
     chaptersFrom: 'id3',
+    transcriptFrom: { source: 'https://earshot.example/demo/long.txt', format: 'text' },
   },
   3: {
     episode: EPISODES[2],
@@ -162,8 +185,62 @@ export const DETAILS = {
     showNotesHtml: null,
     link: null,
     chaptersFrom: null,
+    transcriptFrom: null,
   },
 };
+
+// ---- a 3-hour transcript of 5,000 lines (`fake: { transcript: 'long' }`, episode 2) ---------
+
+export const LONG_EPISODE_ID = 2;
+export const LONG_COUNT = 5000;
+export const LONG_DURATION = 3 * 3600;
+export const LONG_SPEAKERS = ['Mara', 'Tomás', 'Li Wei'];
+/** Lines of the long transcript that mention a zeppelin (spelt three ways: find ignores case and accents). */
+export const LONG_FIND = { query: 'zeppelin', at: [37, 2600, 4800], spellings: ['zeppelin', 'Zéppelin', 'ZEPPELIN'] };
+export const LONG_CHAPTERS = Array.from({ length: 6 }, (_, k) => ({
+  start: k * 1800,
+  end: null,
+  title: `Hour ${Math.floor(k / 2) + 1}, part ${(k % 2) + 1}`,
+  img: null,
+  url: null,
+}));
+
+const PHRASES = [
+  'The archive opens at nine, and by ten the reading room is full.',
+  'Nobody planned it this way.',
+  'We went back through the ledgers one page at a time, and the numbers simply did not add up the way the official history says they should.',
+  'That is the part people forget.',
+  'Imagine the harbour at dawn, the fog lifting off the water, the first boats already out past the breakwater.',
+  'Right.',
+  'I asked the same question three times before anyone gave me a straight answer.',
+  'It was a small town with a very long memory, and every family had its own version of the story.',
+  'Exactly so.',
+  'Let me read you a letter from eighteen ninety-two.',
+  'The bell rang twice, which meant a ship was coming in, and the whole street emptied towards the quay.',
+  'Hmm, I am not sure about that.',
+];
+
+/** Deterministic: the same 5,000 lines every time. */
+export function longTranscript() {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const step = LONG_DURATION / LONG_COUNT;
+  const out = [];
+  let speaker = 0;
+  for (let i = 0; i < LONG_COUNT; i++) {
+    if (rnd() < 0.3) speaker = (speaker + 1 + Math.floor(rnd() * 2)) % LONG_SPEAKERS.length;
+    const n = 1 + Math.floor(rnd() * 2);
+    const parts = [];
+    for (let k = 0; k < n; k++) parts.push(PHRASES[Math.floor(rnd() * PHRASES.length)]);
+    const z = LONG_FIND.at.indexOf(i);
+    if (z >= 0) parts.push(`Then the ${LONG_FIND.spellings[z]} came over the hill.`);
+    const start = Math.round(i * step * 100) / 100;
+    const end = Math.round((i + 1) * step * 100) / 100;
+    const s = { start, end, speaker: LONG_SPEAKERS[speaker], text: `Line ${i + 1}. ${parts.join(' ')}`, estimated: false };
+    out.push(withWords(s));
+  }
+  return out;
+}
 
 // ---- the richer library (`fake: { library: 'rich' }`) ------------------------------
 
