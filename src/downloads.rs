@@ -1,6 +1,7 @@
 //! Episode downloads: the [`DownloadManager`] joined to the library. The library is the record
 //! that outlives a run (what is queued, paused, failed or done; the finished file's size and
-//! SHA-256); the manager moves the bytes. On start, downloads a crash or quit interrupted are
+//! content hash, labelled with its kind as the manager gives it: `blake3:<hex>` in the app);
+//! the manager moves the bytes. On start, downloads a crash or quit interrupted are
 //! queued again and resume from their `.part`, and finished files the library lists are checked
 //! against the disk.
 //!
@@ -403,10 +404,10 @@ impl Downloads {
                 Some(update(episode, "paused", *bytes, total))
             }
             DownloadEvent::Completed {
-                path, size, sha256, ..
+                path, size, hash, ..
             } => {
                 self.forget_live(episode);
-                Some(self.complete(episode, path, *size, sha256))
+                Some(self.complete(episode, path, *size, hash))
             }
             DownloadEvent::Failed { message, .. } => {
                 let u = self.live_update(episode, "failed");
@@ -468,7 +469,7 @@ impl Downloads {
     /// Records a finished file. If it cannot be recorded (the episode was removed meanwhile,
     /// or the path is not under the data directory), the file is deleted rather than left
     /// unaccounted for.
-    fn complete(&self, episode: EpisodeId, path: &Path, size: u64, sha256: &str) -> DownloadUpdate {
+    fn complete(&self, episode: EpisodeId, path: &Path, size: u64, hash: &str) -> DownloadUpdate {
         let rel = path
             .strip_prefix(&self.inner.data_dir)
             .ok()
@@ -477,7 +478,7 @@ impl Downloads {
         let stored = match rel {
             Some(rel) => self
                 .library()
-                .record_download(episode, &rel, size, sha256)
+                .record_download(episode, &rel, size, hash)
                 .map_err(|e| e.to_string()),
             None => Err(format!("{} is outside the data directory", path.display())),
         };

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::faulty::{Fault, FaultyServer, FileOpts, Rng};
 use earshot::download::{
     io_error, meta_path, part_path, DownloadConfig, DownloadEvent, DownloadManager, DownloadState,
-    FsStorage, Outcome, PartFile, PartMeta, Storage,
+    FsStorage, HashKind, Outcome, PartFile, PartMeta, Storage,
 };
 use earshot::fetch::sha256_hex;
 use url::Url;
@@ -71,9 +71,18 @@ fn assert_file(c: &earshot::download::Completed, expected: &[u8]) {
         c.path.display()
     );
     assert_eq!(c.size, expected.len() as u64);
-    assert_eq!(c.sha256, sha256_hex(expected));
+    assert_eq!(c.hash, labelled_hash(c, expected));
     assert!(!part_path(&c.path).exists());
     assert!(!meta_path(&c.path).exists());
+}
+
+/// The hash `expected` should have, of the kind `c` says it is (the manager's setting).
+fn labelled_hash(c: &earshot::download::Completed, expected: &[u8]) -> String {
+    match c.hash_parts() {
+        Some((HashKind::Sha256, _)) => format!("sha256:{}", sha256_hex(expected)),
+        Some((HashKind::Blake3, _)) => format!("blake3:{}", blake3::hash(expected).to_hex()),
+        None => panic!("not a labelled hash: {}", c.hash),
+    }
 }
 
 fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<DownloadEvent>) -> Vec<DownloadEvent> {
@@ -116,7 +125,164 @@ async fn a_download_completes_with_size_sha256_and_events_in_order() {
     ));
     let info = m.get(id).unwrap();
     assert_eq!(info.state, DownloadState::Completed);
-    assert_eq!(info.sha256.as_deref(), Some(c.sha256.as_str()));
+    assert_eq!(info.hash.as_deref(), Some(c.hash.as_str()));
+    // The default is SHA-256 (what `earshot-cli download` prints).
+    assert_eq!(c.sha256(), Some(sha256_hex(&body).as_str()));
+    assert_eq!(c.hash, format!("sha256:{}", sha256_hex(&body)));
+    match events.last().unwrap() {
+        DownloadEvent::Completed { hash, .. } => assert_eq!(hash, &c.hash),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn blake3_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blake3_manager_hashes_with_blake3_also_across_a_range_resume() {
+    let server = FaultyServer::start();
+    let body = content(101, 700_000);
+    server.add("/b3", body.clone());
+    // Cut twice (after 150,000 bytes, then 410,000 more): the run continues its own hash
+    // state over two `Range` requests.
+    server.push_faults("/b3", [Fault::CutAfter(150_000), Fault::CutAfter(410_000)]);
+    let dir = tempfile::tempdir().unwrap();
+    let m = DownloadManager::new(DownloadConfig {
+        hash: HashKind::Blake3,
+        ..cfg()
+    });
+    let mut rx = m.subscribe();
+    let id = m.enqueue(url(&server.url("/b3")), dir.path(), "b3");
+    let c = completed(outcome(&m, id).await);
+    assert_file(&c, &body);
+    assert_eq!(c.hash, format!("blake3:{}", blake3_hex(&body)));
+    assert_eq!(
+        c.hash_parts(),
+        Some((HashKind::Blake3, blake3_hex(&body).as_str()))
+    );
+    assert_eq!(c.sha256(), None, "not a SHA-256");
+    let reqs = server.requests("/b3");
+    assert_eq!(reqs.len(), 3, "{reqs:?}");
+    assert_eq!(reqs[1].range.as_deref(), Some("bytes=150000-"));
+    assert_eq!(reqs[2].range.as_deref(), Some("bytes=560000-"));
+    assert_eq!(reqs[2].status, 206);
+    assert_eq!(m.get(id).unwrap().hash.as_deref(), Some(c.hash.as_str()));
+    let done = drain(&mut rx).into_iter().find_map(|e| match e {
+        DownloadEvent::Completed { hash, .. } => Some(hash),
+        _ => None,
+    });
+    assert_eq!(done.as_deref(), Some(c.hash.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_resumed_by_a_blake3_manager_is_hashed_with_blake3() {
+    // Parts left by an earlier manager (one hashing SHA-256, one BLAKE3): the part on disk is
+    // hashed again with the resuming manager's kind before the rest is appended.
+    for (n, first_kind) in [HashKind::Sha256, HashKind::Blake3].into_iter().enumerate() {
+        let server = FaultyServer::start();
+        let body = content(102 + n as u64, 500_000);
+        server.add("/f", body.clone());
+        server.push_faults("/f", [Fault::CutAfter(230_000)]);
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let first = DownloadManager::new(DownloadConfig {
+                max_attempts: 1,
+                hash: first_kind,
+                ..cfg()
+            });
+            let id = first.enqueue(url(&server.url("/f")), dir.path(), "left");
+            assert!(matches!(
+                outcome(&first, id).await,
+                Outcome::Failed {
+                    part_kept: true,
+                    ..
+                }
+            ));
+        }
+        let second = DownloadManager::new(DownloadConfig {
+            hash: HashKind::Blake3,
+            ..cfg()
+        });
+        let id = second.enqueue(url(&server.url("/f")), dir.path(), "left");
+        let c = completed(outcome(&second, id).await);
+        assert_eq!(
+            c.hash,
+            format!("blake3:{}", blake3_hex(&body)),
+            "{first_kind}"
+        );
+        assert_file(&c, &body);
+        let reqs = server.requests("/f");
+        assert_eq!(reqs.len(), 2, "{reqs:?}");
+        assert_eq!(reqs[1].range.as_deref(), Some("bytes=230000-"));
+        assert_eq!(reqs[1].status, 206);
+    }
+}
+
+/// Files through [`FsStorage`], counting opens and syncs.
+#[derive(Default)]
+struct CountingStorage {
+    opens: std::sync::atomic::AtomicUsize,
+    syncs: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct CountingPart {
+    inner: Box<dyn PartFile>,
+    syncs: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl PartFile for CountingPart {
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf)
+    }
+    fn sync(&mut self) -> io::Result<()> {
+        self.syncs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.sync()
+    }
+}
+
+impl Storage for CountingStorage {
+    fn open_part(&self, path: &Path, truncate: bool) -> io::Result<Box<dyn PartFile>> {
+        self.opens.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Box::new(CountingPart {
+            inner: FsStorage.open_part(path, truncate)?,
+            syncs: self.syncs.clone(),
+        }))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_download_is_synced_along_the_way_and_hashed_whole() {
+    // Beyond 32 MiB, fsyncs happen during the download (bounding what a crash loses), from a
+    // second handle so writing goes on meanwhile; a cut and a resume in the middle.
+    let server = FaultyServer::start();
+    let body = content(104, 80 << 20);
+    server.add("/big", body.clone());
+    server.push_faults("/big", [Fault::CutAfter(40 << 20)]);
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(CountingStorage::default());
+    let m = DownloadManager::new(DownloadConfig {
+        hash: HashKind::Blake3,
+        storage: storage.clone(),
+        ..cfg()
+    });
+    let id = m.enqueue(url(&server.url("/big")), dir.path(), "big");
+    let c = tokio::time::timeout(Duration::from_secs(120), m.wait(id))
+        .await
+        .expect("the download ends within 120 s")
+        .expect("a known download");
+    let c = completed(c);
+    assert_file(&c, &body);
+    assert_eq!(c.hash, format!("blake3:{}", blake3_hex(&body)));
+    let syncs = storage.syncs.load(std::sync::atomic::Ordering::SeqCst);
+    let opens = storage.opens.load(std::sync::atomic::Ordering::SeqCst);
+    // Two attempts, each: its writer's final sync, and at least one sync along the way (40 and
+    // 40 MiB written) through one more handle.
+    assert!(syncs >= 4, "{syncs} syncs");
+    assert_eq!(opens, 4, "a writer and a syncing handle per attempt");
+    let reqs = server.requests("/big");
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    assert_eq!(reqs[1].status, 206);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -162,7 +162,12 @@ async fn eighty_downloads_with_random_faults_arrive_intact() {
             on_disk.len(),
             source.len()
         );
-        assert_eq!(c.sha256, sha256_hex(&source), "seed {seed}: {path}");
+        // The default hash, SHA-256 (the app's BLAKE3 is checked by tests/downloads_library.rs).
+        assert_eq!(
+            c.sha256(),
+            Some(sha256_hex(&source).as_str()),
+            "seed {seed}: {path}"
+        );
         assert_eq!(c.size, source.len() as u64);
         assert_eq!(c.path.parent().unwrap(), dir.path());
         assert!(
@@ -190,7 +195,7 @@ async fn eighty_downloads_with_random_faults_arrive_intact() {
         let bytes = std::fs::read(path).unwrap();
         assert_eq!(r.bytes, bytes.len() as u64, "{r:?}");
         assert_eq!(r.total, Some(bytes.len() as u64));
-        assert_eq!(r.sha256.as_deref(), Some(sha256_hex(&bytes).as_str()));
+        assert_eq!(r.hash, Some(format!("sha256:{}", sha256_hex(&bytes))));
     }
     let recorded: BTreeSet<_> = records.iter().map(|r| r.path.clone().unwrap()).collect();
     assert_eq!(recorded, on_disk);

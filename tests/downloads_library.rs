@@ -9,13 +9,16 @@ use std::time::Duration;
 
 use common::faulty::{Fault, FaultyServer, FileOpts, Rng};
 use common::wait_until;
-use earshot::download::DownloadConfig;
+use earshot::download::{DownloadConfig, HashKind};
 use earshot::downloads::{DownloadUpdate, Downloads};
 use earshot::fetch::sha256_hex;
 use earshot::library::{EpisodeId, Library, NewEpisode, NewPodcast, PodcastId};
 
+/// The app's download settings (BLAKE3 content hash, as `open_downloads` configures), with
+/// short timeouts.
 fn fast_cfg(concurrency: usize) -> DownloadConfig {
     DownloadConfig {
+        hash: HashKind::Blake3,
         concurrency,
         stall_timeout: Duration::from_millis(250),
         connect_timeout: Duration::from_secs(2),
@@ -118,7 +121,7 @@ fn files_under(dir: &Path) -> Vec<String> {
 }
 
 /// The library and the disk agree: every finished download is a file of the recorded size and
-/// hash, and the downloads folder holds nothing else.
+/// hash (BLAKE3, labelled, as the app records it), and the downloads folder holds nothing else.
 fn assert_library_matches_disk(f: &Fixture, d: &Downloads) -> usize {
     let rows = d.list().unwrap();
     let mut recorded = Vec::new();
@@ -135,7 +138,11 @@ fn assert_library_matches_disk(f: &Fixture, d: &Downloads) -> usize {
             .expect("a finished download has a file");
         let bytes = std::fs::read(f.data().join(rel)).unwrap();
         assert_eq!(Some(bytes.len() as u64), rec.size, "{rel}");
-        assert_eq!(Some(sha256_hex(&bytes)), rec.sha256, "{rel}");
+        assert_eq!(
+            rec.hash,
+            Some(format!("blake3:{}", blake3::hash(&bytes).to_hex())),
+            "{rel}"
+        );
         recorded.push(rel.to_string());
     }
     recorded.sort();

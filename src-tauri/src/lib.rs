@@ -67,6 +67,7 @@ fn open_downloads(app: &tauri::AppHandle, session: &Session) -> Result<Downloads
         &dir,
         DownloadConfig {
             concurrency: settings.download_concurrency,
+            hash: earshot::download::HashKind::Blake3,
             ..DownloadConfig::default()
         },
         tauri::async_runtime::handle().inner().clone(),

@@ -53,8 +53,18 @@ enum Command {
     /// the extension, else the content — and print its segments as `{start, end, speaker, text,
     /// estimated}` (with `words` when the file times words). HTML and text transcripts without
     /// times get estimated times (about 15 characters a second, between the times they give).
+    ///
+    /// With `--audio`, an untimed transcript (HTML, text) is aligned to the audio (its segments
+    /// then say `estimated: false` where their start was found in it), and a timed one is
+    /// checked for drift (an ad inserted or removed) and corrected, with a `drift` report.
     Transcript {
         file: PathBuf,
+        /// The episode's audio: align an untimed transcript to it, or correct a timed one's drift.
+        #[arg(long)]
+        audio: Option<PathBuf>,
+        /// Chapters (any file `chapters` reads) whose starts help alignment.
+        #[arg(long, requires = "audio")]
+        chapters: Option<PathBuf>,
         /// Print JSON (the only output format so far; accepted for forward compatibility).
         #[arg(long)]
         json: bool,
@@ -147,6 +157,12 @@ struct TranscriptOut {
     source: String,
     format: &'static str,
     segments: Vec<transcript::Segment>,
+    /// With `--audio`: `"aligned"` (untimed text aligned to it) or `"drift-checked"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timing: Option<&'static str>,
+    /// With `--audio` and a timed transcript: the shifts found and applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drift: Option<earshot::align::DriftReport>,
     /// Repairs and guesses (text encoding, a format other than the extension says).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
@@ -235,15 +251,41 @@ fn run(cli: Cli) -> Result<String, Error> {
             return Ok(String::new());
         }
         Command::Feed { source, json: _ } => serde_json::to_string_pretty(&load_feed(&source)?),
-        Command::Transcript { file, json: _ } => {
+        Command::Transcript {
+            file,
+            audio,
+            chapters,
+            json: _,
+        } => {
             let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
             let name = file.to_string_lossy();
             let parsed = transcript::parse_transcript(&bytes, None, Some(&name))
                 .map_err(|e| Error::parse(file.display().to_string(), e.to_string()))?;
+            let (mut segments, mut timing, mut drift) = (parsed.segments, None, None);
+            if let Some(audio) = &audio {
+                match &parsed.untimed {
+                    Some(untimed) if !untimed.fully_timed() => {
+                        let marks = match &chapters {
+                            Some(c) => chapters::chapters_from_file(c)?.chapters,
+                            None => Vec::new(),
+                        };
+                        segments = earshot::align::align_untimed(untimed, audio, &marks, |_| true)?;
+                        timing = Some("aligned");
+                    }
+                    _ => {
+                        let (fixed, report) = earshot::align::correct_drift(&segments, audio)?;
+                        segments = fixed;
+                        drift = Some(report);
+                        timing = Some("drift-checked");
+                    }
+                }
+            }
             serde_json::to_string_pretty(&TranscriptOut {
                 source: file.display().to_string(),
                 format: parsed.format.as_str(),
-                segments: parsed.segments,
+                segments,
+                timing,
+                drift,
                 notes: parsed.notes,
             })
         }
@@ -326,7 +368,7 @@ fn download(
     attempts: u32,
     stall_timeout: f64,
 ) -> Result<DownloadOut, Error> {
-    use earshot::download::{download_one, DownloadConfig, DownloadEvent};
+    use earshot::download::{download_one, DownloadConfig, DownloadEvent, HashKind};
     let parsed =
         url::Url::parse(url).map_err(|e| Error::parse(url, format!("it is not a URL ({e})")))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -337,6 +379,8 @@ fn download(
     let cfg = DownloadConfig {
         max_attempts: attempts.max(1),
         stall_timeout: std::time::Duration::from_secs_f64(stall_timeout.max(0.1)),
+        // The output promises `sha256` (the app records BLAKE3 instead).
+        hash: HashKind::Sha256,
         ..DownloadConfig::default()
     };
     let done = rt
@@ -358,7 +402,10 @@ fn download(
     Ok(DownloadOut {
         path: done.path.display().to_string(),
         size: done.size,
-        sha256: done.sha256,
+        sha256: done
+            .sha256()
+            .expect("the CLI's manager hashes with SHA-256")
+            .to_string(),
     })
 }
 

@@ -5,7 +5,8 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use super::hash::{ContentHasher, HashKind};
 
 /// Written beside `<final>.part` as `<final>.part.meta` (JSON) before the first byte of data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,10 +97,11 @@ pub(crate) fn resumable_parts(dir: &Path, url: &str) -> Vec<PathBuf> {
     found
 }
 
-/// Hashes what a `.part` already holds: (its length, the hash state to continue from).
-/// A missing part is empty.
-pub(crate) fn hash_existing(part: &Path) -> io::Result<(u64, Sha256)> {
-    let mut hasher = Sha256::new();
+/// Hashes what a `.part` already holds with `kind` (the manager's, so the appended bytes
+/// continue the same hash): (its length, the hash state to continue from). A missing part is
+/// empty.
+pub(crate) fn hash_existing(part: &Path, kind: HashKind) -> io::Result<(u64, ContentHasher)> {
+    let mut hasher = kind.hasher();
     let mut file = match std::fs::File::open(part) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, hasher)),
@@ -116,8 +118,4 @@ pub(crate) fn hash_existing(part: &Path) -> io::Result<(u64, Sha256)> {
         len += n as u64;
     }
     Ok((len, hasher))
-}
-
-pub(crate) fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

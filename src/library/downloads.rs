@@ -1,5 +1,5 @@
 //! What the library records about downloads. The file on disk and these rows must agree:
-//! `local_file` is set only for a complete, renamed file (with its size and SHA-256), and
+//! `local_file` is set only for a complete, renamed file (with its size and content hash), and
 //! `download_state` describes one still on its way.
 
 use rusqlite::{params, OptionalExtension};
@@ -37,7 +37,9 @@ pub struct DownloadRecord {
     /// Relative to the data directory, once complete.
     pub local_file: Option<String>,
     pub size: Option<u64>,
-    pub sha256: Option<String>,
+    /// The content hash labelled with its kind, as the download manager gave it:
+    /// `"blake3:<hex>"` (the app's) or `"sha256:<hex>"`.
+    pub hash: Option<String>,
     pub downloaded_at: Option<i64>,
     pub played: bool,
 }
@@ -85,13 +87,13 @@ impl Library {
     }
 
     /// Records a finished download: the file (relative to the data directory), its size and
-    /// hash. Clears the in-progress record in the same statement.
-    pub fn record_download(&self, id: EpisodeId, rel: &str, size: u64, sha256: &str) -> Result<()> {
+    /// labelled hash (`"blake3:<hex>"`). Clears the in-progress record in the same statement.
+    pub fn record_download(&self, id: EpisodeId, rel: &str, size: u64, hash: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE episodes SET local_file = ?2, local_size = ?3, local_sha256 = ?4,
+            "UPDATE episodes SET local_file = ?2, local_size = ?3, local_hash = ?4,
                  downloaded_at = ?5, download_state = NULL, download_bytes = NULL,
                  download_total = NULL, download_error = NULL WHERE id = ?1",
-            params![id.0, rel, size as i64, sha256, now_secs()],
+            params![id.0, rel, size as i64, hash, now_secs()],
         )?;
         Ok(())
     }
@@ -111,7 +113,7 @@ impl Library {
         self.conn.execute(
             "UPDATE episodes SET
                  local_file = CASE WHEN downloaded_at IS NOT NULL THEN NULL ELSE local_file END,
-                 local_size = NULL, local_sha256 = NULL, downloaded_at = NULL,
+                 local_size = NULL, local_hash = NULL, downloaded_at = NULL,
                  download_state = NULL, download_bytes = NULL, download_total = NULL,
                  download_error = NULL
              WHERE id = ?1",
@@ -127,7 +129,7 @@ impl Library {
                     coalesce(e.download_state, 'done'), coalesce(e.download_bytes, e.local_size, 0),
                     coalesce(e.download_total, e.local_size), e.download_error,
                     CASE WHEN e.downloaded_at IS NOT NULL THEN e.local_file END,
-                    e.local_size, e.local_sha256, e.downloaded_at, coalesce(pr.played, 0)
+                    e.local_size, e.local_hash, e.downloaded_at, coalesce(pr.played, 0)
              FROM episodes e JOIN podcasts p ON p.id = e.podcast_id
              LEFT JOIN progress pr ON pr.episode_id = e.id
              WHERE e.download_state IS NOT NULL OR e.downloaded_at IS NOT NULL
@@ -145,7 +147,7 @@ impl Library {
                 error: r.get(7)?,
                 local_file: r.get(8)?,
                 size: r.get::<_, Option<i64>>(9)?.map(|t| t.max(0) as u64),
-                sha256: r.get(10)?,
+                hash: r.get(10)?,
                 downloaded_at: r.get(11)?,
                 played: r.get(12)?,
             })

@@ -126,7 +126,8 @@ CREATE TABLE chapter_skips (
         ),
         // 5: downloads. `local_file` (relative to the data directory) is set only once a file is
         // complete and renamed; `download_state` tracks one that is not (queued, running, paused,
-        // failed). Size and SHA-256 of the finished file; a default speed per podcast.
+        // failed). Size and content hash of the finished file (`local_hash`, labelled with its
+        // kind: `blake3:<hex>` or `sha256:<hex>`); a default speed per podcast.
         M::up(
             r#"
 ALTER TABLE episodes ADD COLUMN download_state TEXT;
@@ -134,7 +135,7 @@ ALTER TABLE episodes ADD COLUMN download_bytes INTEGER;
 ALTER TABLE episodes ADD COLUMN download_total INTEGER;
 ALTER TABLE episodes ADD COLUMN download_error TEXT;
 ALTER TABLE episodes ADD COLUMN local_size INTEGER;
-ALTER TABLE episodes ADD COLUMN local_sha256 TEXT;
+ALTER TABLE episodes ADD COLUMN local_hash TEXT;
 ALTER TABLE episodes ADD COLUMN downloaded_at INTEGER;
 ALTER TABLE podcasts ADD COLUMN speed REAL;
 CREATE INDEX episodes_downloading ON episodes (download_state) WHERE download_state IS NOT NULL;
