@@ -15,13 +15,13 @@
 #   ad.vtt           a timed transcript of it that still carries the pre-ad times
 #   ad-truth.json    the truth of ad.mp3 (plus "adStart", "adLength")
 # Everything is generated from a word list and a small grammar (no outside text).
-# OUT_DIR defaults to $TMPDIR/earshot-align/v2-m<MINUTES>-s<SEED>; an existing complete one is
+# OUT_DIR defaults to $TMPDIR/earshot-align/v3-m<MINUTES>-s<SEED>; an existing complete one is
 # reused. Needs espeak-ng, sox and ffmpeg (apt-get install -y espeak-ng sox ffmpeg).
 set -euo pipefail
 
 minutes="${1:-2}"
 seed="${2:-1}"
-out="${3:-${TMPDIR:-/tmp}/earshot-align/v2-m${minutes}-s${seed}}"
+out="${3:-${TMPDIR:-/tmp}/earshot-align/v3-m${minutes}-s${seed}}"
 
 if [ -f "$out/done" ]; then
   echo "$out"
@@ -114,14 +114,14 @@ BEGIN {
   }
   # The ad: after a paragraph 30–70 % of the way in, 20–40 s of a third voice over tones.
   print "C", int(para * between(0.3, 0.7))
-  adlen = between(20, 40); aused = 3
+  adlen = between(20, 40); aused = 3.6   # tones and the pauses around them
   a = 0
   ad[0] = "This episode is brought to you by " cap(adj()) " " cap(noun()) "."
-  while (aused < adlen - 4) {
+  while (aused < adlen - 2) {
     if (a == 0) t = ad[0]
     else t = pick("Try it free for thirty days.|Visit our website and use the code listen.|Thousands of people already trust us with their " noun() ".|It is " adj() ", " adj() " and surprisingly " adj() ".|Order before the end of the month and save on your first " noun() ".")
     print "A", a, "en-us+f4", 175, 60, t
-    aused += split(t, w, " ") * 60 / 175 * 1.1 + 0.3
+    aused += split(t, w, " ") * 60 / 175 * 0.9 + 0.35
     a++
   }
 }' > "$work/plan"

@@ -41,11 +41,14 @@ pub fn correct_drift(timed: &[Segment], audio: &Path) -> Result<(Vec<Segment>, D
     Ok(correct_drift_frames(timed, &frames))
 }
 
-/// Coarse grid: 100 ms.
-const COARSE: usize = 10;
-/// Window of transcript matched at a time, and the step between windows (coarse frames).
-const WIN: usize = 900;
-const STEP: usize = 300;
+/// Coarse grid: 200 ms.
+const COARSE: usize = 20;
+/// Window of transcript matched at a time (60 s), and the step between windows (20 s).
+const WIN: usize = 300;
+const STEP: usize = 100;
+/// What a change of offset between two segments costs (a segment's fit is within ±1, times
+/// its weight).
+const CHANGE_COST: f64 = 1.5;
 /// Largest shift looked for (s).
 const MAX_SHIFT: f64 = 900.0;
 
@@ -93,7 +96,10 @@ pub fn correct_drift_frames(timed: &[Segment], frames: &Frames) -> (Vec<Segment>
         if w1 == expect.len() {
             break;
         }
-        w0 += STEP;
+        // The last window ends where the transcript does.
+        w0 = (w0 + STEP)
+            .min(expect.len().saturating_sub(WIN))
+            .max(w0 + 1);
     }
     let before_score = coverage(timed, &v.speech);
     if windows.is_empty() {
@@ -107,82 +113,24 @@ pub fn correct_drift_frames(timed: &[Segment], frames: &Frames) -> (Vec<Segment>
         );
     }
 
-    // Viterbi over windows: states are each window's few best offsets and 0; a change of offset
-    // costs, so a lone noisy window does not move anything.
-    let mut states: Vec<Vec<(isize, f32)>> = Vec::new();
-    for (_, scores) in &windows {
-        let mut best: Vec<(isize, f32)> = Vec::new();
+    // Candidate offsets: each window's best few, refined to 10 ms on the window's cues; and 0.
+    let coarse_s = HOP * COARSE as f64;
+    let fine_speech = &v.speech;
+    let mut offsets: Vec<f64> = vec![0.0];
+    for (w0, scores) in &windows {
         let mut sorted = scores.clone();
         sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
-        for &(o, s) in &sorted {
-            if best.iter().all(|b| (b.0 - o).abs() > 10) {
-                best.push((o, s));
+        let mut picked: Vec<isize> = Vec::new();
+        for &(o, _) in &sorted {
+            if picked.iter().all(|p| (p - o).abs() > 5) {
+                picked.push(o);
             }
-            if best.len() == 4 {
+            if picked.len() == 2 {
                 break;
             }
         }
-        if let Some(&z) = scores.iter().find(|s| s.0 == 0) {
-            if best.iter().all(|b| b.0 != 0) {
-                best.push(z);
-            }
-        }
-        states.push(best);
-    }
-    // Offsets found anywhere are states everywhere (an offset that holds after an ad holds for
-    // every later window).
-    let mut all: Vec<isize> = states.iter().flatten().map(|s| s.0).collect();
-    all.sort();
-    all.dedup();
-    let score_of = |w: usize, o: isize| -> f32 {
-        windows[w].1.iter().find(|s| s.0 == o).map_or(-1.0, |s| s.1)
-    };
-    let change_cost = 0.15f32;
-    let nw = windows.len();
-    let mut dp = vec![vec![f32::NEG_INFINITY; all.len()]; nw];
-    let mut bp = vec![vec![0usize; all.len()]; nw];
-    for (k, &o) in all.iter().enumerate() {
-        dp[0][k] = score_of(0, o) - if o == 0 { 0.0 } else { change_cost * 0.5 };
-    }
-    for w in 1..nw {
-        for (k, &o) in all.iter().enumerate() {
-            let s = score_of(w, o);
-            let mut best = (f32::NEG_INFINITY, 0usize);
-            for (j, _) in all.iter().enumerate() {
-                let v = dp[w - 1][j] - if j == k { 0.0 } else { change_cost };
-                if v > best.0 {
-                    best = (v, j);
-                }
-            }
-            dp[w][k] = best.0 + s;
-            bp[w][k] = best.1;
-        }
-    }
-    let mut k = (0..all.len())
-        .max_by(|&a, &b| dp[nw - 1][a].total_cmp(&dp[nw - 1][b]))
-        .unwrap_or(0);
-    let mut path = vec![0isize; nw];
-    for w in (0..nw).rev() {
-        path[w] = all[k];
-        k = bp[w][k];
-    }
-
-    // Offsets in seconds per window, refined to 10 ms over the run of windows that share them.
-    let coarse_s = HOP * COARSE as f64;
-    let mut runs: Vec<(usize, usize, f64)> = Vec::new(); // window range, offset (s)
-    let mut i = 0;
-    while i < nw {
-        let mut j = i;
-        while j + 1 < nw && path[j + 1] == path[i] {
-            j += 1;
-        }
-        runs.push((i, j, path[i] as f64 * coarse_s));
-        i = j + 1;
-    }
-    let fine_speech = &v.speech;
-    for r in &mut runs {
-        let t0 = windows[r.0].0 as f64 * coarse_s;
-        let t1 = (windows[r.1].0 + WIN) as f64 * coarse_s;
+        let t0 = *w0 as f64 * coarse_s;
+        let t1 = t0 + WIN as f64 * coarse_s;
         let segs: Vec<Segment> = timed
             .iter()
             .filter(|s| s.start >= t0 && s.end <= t1)
@@ -191,72 +139,97 @@ pub fn correct_drift_frames(timed: &[Segment], frames: &Frames) -> (Vec<Segment>
         if segs.is_empty() {
             continue;
         }
-        let mut best = (f64::NEG_INFINITY, r.2);
-        for d in -20..=20 {
-            let off = r.2 + d as f64 * HOP;
-            let sc = score_segments(&segs, fine_speech, off);
-            if sc > best.0 + 1e-9 || (sc >= best.0 - 1e-9 && off.abs() < best.1.abs()) {
-                best = (sc, off);
+        for o in picked {
+            let base = o as f64 * coarse_s;
+            let mut best = (f64::NEG_INFINITY, base);
+            for d in -25..=25 {
+                let off = base + d as f64 * HOP;
+                let sc = score_segments(&segs, fine_speech, off);
+                if sc > best.0 {
+                    best = (sc, off);
+                }
             }
-        }
-        r.2 = best.1;
-        if r.2.abs() < 0.1 {
-            r.2 = 0.0; // within the refinement's reach of zero: the publisher's times match
-        }
-    }
-    // Merge runs the refinement made equal.
-    let mut merged: Vec<(usize, usize, f64)> = Vec::new();
-    for r in runs {
-        match merged.last_mut() {
-            Some(m) if (m.2 - r.2).abs() < 0.05 => m.1 = r.1,
-            _ => merged.push(r),
+            let off = if best.1.abs() < 0.1 { 0.0 } else { best.1 };
+            if offsets.iter().all(|x| (x - off).abs() >= 0.05) {
+                offsets.push(off);
+            }
         }
     }
 
-    // Where each step happens: the segment boundary between the runs' windows that best fits
-    // "before with the old offset, after with the new".
-    let mut offsets = vec![merged[0].2; timed.len()];
-    let mut shifts: Vec<Shift> = Vec::new();
-    if merged[0].2 != 0.0 {
-        shifts.push(Shift {
-            from: 0.0,
-            offset: merged[0].2,
-        });
+    // Viterbi over the segments: each takes one of the offsets; changing offset costs, so only a
+    // run of segments that fits better elsewhere moves, and the publisher's times (offset 0)
+    // are kept where they fit.
+    let n = timed.len();
+    let k = offsets.len();
+    let weight = |s: &Segment| ((s.end - s.start) / 5.0).clamp(0.3, 3.0);
+    let mut dp = vec![0.0f64; k];
+    let mut bp = vec![vec![0usize; k]; n];
+    for (i, seg) in timed.iter().enumerate() {
+        // A segment is judged with its neighbours: one long cue alone can fit speech anywhere.
+        let around = &timed[i.saturating_sub(1)..(i + 2).min(n)];
+        let w = weight(seg);
+        let mut next = vec![f64::NEG_INFINITY; k];
+        for (j, &o) in offsets.iter().enumerate() {
+            let fit = w * score_segments(around, fine_speech, o);
+            if i == 0 {
+                next[j] = fit - if o == 0.0 { 0.0 } else { 0.5 };
+                continue;
+            }
+            let mut best = (f64::NEG_INFINITY, 0usize);
+            for (q, &prev) in dp.iter().enumerate() {
+                let v = prev - if q == j { 0.0 } else { CHANGE_COST };
+                if v > best.0 {
+                    best = (v, q);
+                }
+            }
+            next[j] = best.0 + fit;
+            bp[i][j] = best.1;
+        }
+        dp = next;
     }
-    for pair in merged.windows(2) {
-        let (a, b) = (&pair[0], &pair[1]);
-        let lo = windows[a.1].0 as f64 * coarse_s - 5.0;
-        let hi = (windows[b.0].0 + WIN) as f64 * coarse_s + 5.0;
-        let idx: Vec<usize> = (0..timed.len())
-            .filter(|&i| timed[i].start >= lo && timed[i].start <= hi)
-            .collect();
-        let Some((&first, &last)) = idx.first().zip(idx.last()) else {
+    let mut j = (0..k).max_by(|&a, &b| dp[a].total_cmp(&dp[b])).unwrap_or(0);
+    let mut choice = vec![0usize; n];
+    for i in (0..n).rev() {
+        choice[i] = j;
+        j = bp[i][j];
+    }
+    let mut offsets: Vec<f64> = choice.iter().map(|&c| offsets[c]).collect();
+    // Each step, moved to the cut that fits the segments around it best one by one.
+    for c in 1..n {
+        let (a, b) = (offsets[c - 1], offsets[c]);
+        if a == b {
             continue;
+        }
+        let lo = c.saturating_sub(2).max(1);
+        let hi = (c + 2).min(n - 1);
+        if (lo..c).any(|j| offsets[j - 1] != a) || (c..=hi).any(|j| offsets[j] != b) {
+            continue; // another step nearby: leave it
+        }
+        let one = |j: usize, o: f64| {
+            weight(&timed[j]) * score_segments(std::slice::from_ref(&timed[j]), fine_speech, o)
         };
-        // Per segment: how much better the new offset fits it than the old.
-        let gain: Vec<f64> = (first..=last)
-            .map(|i| {
-                let s = std::slice::from_ref(&timed[i]);
-                score_segments(s, fine_speech, b.2) - score_segments(s, fine_speech, a.2)
-            })
-            .collect();
-        // Cut k: segments first..k keep a, k.. take b; maximize the sum of gains after k.
-        let mut best = (f64::NEG_INFINITY, first);
-        let mut suffix = 0.0;
-        for k in (first..=last).rev() {
-            suffix += gain[k - first];
-            if suffix > best.0 {
-                best = (suffix, k);
+        let mut best = (f64::NEG_INFINITY, c);
+        for cut in lo..=hi {
+            let total: f64 = (lo - 1..=hi)
+                .map(|j| one(j, if j >= cut { b } else { a }))
+                .sum();
+            if total > best.0 + 1e-9 {
+                best = (total, cut);
             }
         }
-        let cut = best.1;
-        for o in offsets.iter_mut().skip(cut) {
-            *o = b.2;
+        for (j, o) in offsets.iter_mut().enumerate().take(hi + 1).skip(lo - 1) {
+            *o = if j >= best.1 { b } else { a };
         }
-        shifts.push(Shift {
-            from: timed[cut].start,
-            offset: b.2,
-        });
+    }
+    let mut shifts: Vec<Shift> = Vec::new();
+    for i in 0..n {
+        let prev = if i == 0 { 0.0 } else { offsets[i - 1] };
+        if offsets[i] != prev {
+            shifts.push(Shift {
+                from: timed[i].start,
+                offset: offsets[i],
+            });
+        }
     }
 
     let out: Vec<Segment> = timed

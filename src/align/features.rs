@@ -162,7 +162,7 @@ fn pitch_of(
     // Prefer the shortest lag nearly as good (octave errors: a multiple of the period).
     let mut lag = best.0;
     for l in lag_min..best.0 {
-        if rs[l] > 0.9 * best.1
+        if rs[l] > 0.75 * best.1
             && rs[l] >= rs[l.saturating_sub(1).max(lag_min)]
             && rs[l] >= rs[l + 1]
         {
@@ -331,4 +331,27 @@ pub fn median_pitch(frames: &Frames, from: usize, to: usize, min: usize) -> Opti
     }
     v.sort_by(f32::total_cmp);
     Some(v[v.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pitch_of_a_pulse_train() {
+        let fs = 4000.0;
+        for f0 in [100.0f64, 210.0] {
+            let period = fs / f0;
+            let ring: Vec<f32> = (0..218)
+                .map(|i| {
+                    let ph = (i as f64 % period) / period;
+                    ((2.0 * std::f64::consts::PI * ph).sin()
+                        + 0.5 * (4.0 * std::f64::consts::PI * ph).sin()) as f32
+                })
+                .collect();
+            let mut scratch = Vec::new();
+            let p = pitch_of(&ring, 160, 10, 58, fs, &mut scratch);
+            assert!((p as f64 - f0).abs() < f0 * 0.05, "{p} for {f0}");
+        }
+    }
 }

@@ -83,6 +83,7 @@ pub fn align_frames(
     let pieces = pieces(untimed, &paras, frames.duration);
     let cands = candidates(frames, &v, chapters);
     let total_speech = *v.cum.last().unwrap_or(&0.0);
+
     if total_speech < 1.0 || cands.is_empty() {
         return untimed.spread(Some(frames.duration));
     }
@@ -296,6 +297,9 @@ fn learn_voices(
     distinct.then_some(voices)
 }
 
+/// Nats per halving of a pause's length (paragraph breaks are mostly longer pauses).
+const PAUSE_WEIGHT: f64 = 1.6;
+
 /// Relative spread of a paragraph's duration around its expectation, and its floor (s).
 const REL_SD: f64 = 0.13;
 const ABS_SD: f64 = 0.5;
@@ -396,22 +400,15 @@ fn solve(
             6.0
         } else {
             let l = c.pause.clamp(0.05, 2.0);
-            let w = if p.starts_para { 1.2 } else { 0.4 };
+            let w = if p.starts_para { PAUSE_WEIGHT } else { 0.4 };
             w * (2.0f64.ln() - l.ln())
         };
         cost -= c.bonus * if p.starts_para { 1.0 } else { 0.3 };
         if p.starts_para && i > 0 {
             match voices {
-                None => {
-                    if let Some(d) = c.change {
-                        let theta = 0.2f32;
-                        if p.change {
-                            cost += 2.0 * ((theta - d).max(0.0) / theta) as f64;
-                        } else {
-                            cost += 1.0 * ((d - theta).max(0.0) / theta).min(2.0) as f64;
-                        }
-                    }
-                }
+                // Pitch alone is weak evidence (two voices of one pitch are common): it is only
+                // used once the speakers are known to differ.
+                None => {}
                 Some(vs) => {
                     let own = p
                         .speaker

@@ -1,0 +1,255 @@
+//! Alignment against a generated episode with known truth (`scripts/make-align-episode.sh`:
+//! espeak-ng, sox and ffmpeg). Without those tools the tests are skipped, unless `CI` is set,
+//! where their absence is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use earshot::align;
+use earshot::transcript::{self, Segment};
+
+const MINUTES: u32 = 2;
+const SEED: u32 = 7;
+
+/// The generated episode's folder (in the temp folder, made once per run and cached between
+/// runs by length and seed), or `None` when the tools are missing outside CI.
+fn episode() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let missing: Vec<&str> = [
+            ("espeak-ng", "--version"),
+            ("sox", "--version"),
+            ("ffmpeg", "-version"),
+        ]
+        .into_iter()
+        .filter(|(t, flag)| {
+            Command::new(t)
+                .arg(flag)
+                .output()
+                .map_or(true, |o| !o.status.success())
+        })
+        .map(|(t, _)| t)
+        .collect();
+        if !missing.is_empty() {
+            let msg = format!(
+                "alignment tests need {} (apt-get install -y espeak-ng sox ffmpeg)",
+                missing.join(", ")
+            );
+            if std::env::var_os("CI").is_some() {
+                panic!("{msg}");
+            }
+            eprintln!("skipped: {msg}");
+            return None;
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-align-episode.sh");
+        let out_dir = std::env::temp_dir()
+            .join("earshot-align")
+            .join(format!("test-v3-m{MINUTES}-s{SEED}"));
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(MINUTES.to_string())
+            .arg(SEED.to_string())
+            .arg(&out_dir)
+            .output()
+            .expect("run bash");
+        assert!(
+            out.status.success(),
+            "make-align-episode.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(out_dir)
+    })
+    .as_deref()
+}
+
+struct Truth {
+    starts: Vec<f64>,
+    ends: Vec<f64>,
+    duration: f64,
+    ad: Option<(f64, f64, usize)>,
+}
+
+fn truth(path: &Path) -> Truth {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let ps = v["paragraphs"].as_array().unwrap();
+    Truth {
+        starts: ps.iter().map(|p| p["start"].as_f64().unwrap()).collect(),
+        ends: ps.iter().map(|p| p["end"].as_f64().unwrap()).collect(),
+        duration: v["duration"].as_f64().unwrap(),
+        ad: v["adStart"].as_f64().map(|s| {
+            (
+                s,
+                v["adLength"].as_f64().unwrap(),
+                v["adAfterParagraph"].as_u64().unwrap() as usize,
+            )
+        }),
+    }
+}
+
+/// Median and 95th percentile of the paragraph-start errors.
+fn errors(segs: &[Segment], starts: &[f64]) -> (f64, f64) {
+    assert_eq!(segs.len(), starts.len(), "one segment per paragraph");
+    let mut e: Vec<f64> = segs
+        .iter()
+        .zip(starts)
+        .map(|(s, t)| (s.start - t).abs())
+        .collect();
+    e.sort_by(f64::total_cmp);
+    let at = |p: f64| e[(((e.len() - 1) as f64) * p).round() as usize];
+    (at(0.5), at(0.95))
+}
+
+fn untimed(dir: &Path) -> transcript::UntimedTranscript {
+    transcript::parse_text(&std::fs::read_to_string(dir.join("transcript.txt")).unwrap())
+}
+
+#[test]
+fn an_untimed_transcript_follows_the_audio() {
+    let Some(dir) = episode() else { return };
+    let t = truth(&dir.join("truth.json"));
+    let text = untimed(dir);
+    assert!(t.starts.len() >= 8, "a short episode still has paragraphs");
+    let mut calls = 0;
+    let segs = align::align_untimed(&text, &dir.join("episode.mp3"), &[], |f| {
+        assert!((0.0..=1.0).contains(&f), "progress {f}");
+        calls += 1;
+        true
+    })
+    .expect("alignment");
+    assert!(calls >= 2, "progress is reported");
+    let (median, p95) = errors(&segs, &t.starts);
+    let (s_median, s_p95) = errors(&text.spread(Some(t.duration)), &t.starts);
+    eprintln!("aligned: median {median:.3} s, p95 {p95:.3} s; spread: {s_median:.3} / {s_p95:.3}");
+    assert!(median <= 0.5, "median start error {median:.2} s");
+    assert!(p95 <= 2.0, "p95 start error {p95:.2} s");
+    // Far better than spreading the text evenly over the episode.
+    assert!(
+        median * 4.0 <= s_median && p95 * 2.0 <= s_p95,
+        "aligned {median:.2}/{p95:.2} s against spread {s_median:.2}/{s_p95:.2} s"
+    );
+    assert!(
+        segs.iter().all(|s| !s.estimated),
+        "aligned starts are not estimates"
+    );
+    assert!(segs
+        .windows(2)
+        .all(|w| w[0].start < w[1].start && w[0].end <= w[1].start + 1e-9));
+    assert!(segs.iter().all(|s| s.end >= s.start));
+    for (s, p) in segs.iter().zip(&text.paragraphs) {
+        assert_eq!(s.text, p.text);
+        assert_eq!(s.speaker, p.speaker);
+    }
+}
+
+#[test]
+fn cancelling_stops_alignment_early() {
+    let Some(dir) = episode() else { return };
+    let mut calls = 0;
+    let err = align::align_untimed(&untimed(dir), &dir.join("episode.mp3"), &[], |_| {
+        calls += 1;
+        false
+    })
+    .expect_err("cancelled");
+    assert_eq!(calls, 1, "nothing more after the first `false`");
+    assert!(err.to_string().contains("cancelled"), "{err}");
+}
+
+#[test]
+fn an_inserted_ad_is_found_and_the_times_after_it_shifted() {
+    let Some(dir) = episode() else { return };
+    let t = truth(&dir.join("ad-truth.json"));
+    let (ad_start, ad_len, after) = t.ad.expect("the ad variant says where its ad is");
+    let timed =
+        transcript::parse_vtt(&std::fs::read_to_string(dir.join("ad.vtt")).unwrap()).unwrap();
+    let (before_median, before_p95) = errors(&timed, &t.starts);
+    assert!(
+        before_p95 > 10.0,
+        "the publisher's times drift after the ad ({before_median}, {before_p95})"
+    );
+    let (fixed, report) = align::correct_drift(&timed, &dir.join("ad.mp3")).expect("drift");
+    let (median, p95) = errors(&fixed, &t.starts);
+    assert!(
+        median <= 0.5 && p95 <= 2.0,
+        "after correction {median:.2} / {p95:.2} s"
+    );
+    assert_eq!(report.shifts.len(), 1, "{report:?}");
+    let shift = report.shifts[0];
+    assert!(
+        (shift.offset - ad_len).abs() < 0.2,
+        "{shift:?} for a {ad_len:.2} s ad"
+    );
+    assert!(
+        (shift.from - ad_start).abs() < 3.0,
+        "{shift:?}, ad at {ad_start:.2} s"
+    );
+    // The publisher's times before the ad are kept as they were.
+    for i in 0..=after {
+        assert_eq!(fixed[i].start, timed[i].start);
+        assert_eq!(fixed[i].end, timed[i].end);
+    }
+    assert!(report.match_score > report.match_score_before);
+}
+
+#[test]
+fn a_transcript_that_matches_is_left_alone() {
+    let Some(dir) = episode() else { return };
+    let t = truth(&dir.join("truth.json"));
+    let timed: Vec<Segment> = t
+        .starts
+        .iter()
+        .zip(&t.ends)
+        .map(|(&s, &e)| Segment::new(s, e, None, "words"))
+        .collect();
+    let (fixed, report) = align::correct_drift(&timed, &dir.join("episode.mp3")).expect("drift");
+    assert!(report.shifts.is_empty(), "{report:?}");
+    assert_eq!(fixed, timed);
+}
+
+#[test]
+fn the_cli_aligns_with_audio() {
+    let Some(dir) = episode() else { return };
+    let out = Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
+        .arg("transcript")
+        .arg(dir.join("transcript.txt"))
+        .arg("--audio")
+        .arg(dir.join("episode.mp3"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["timing"], "aligned");
+    let segs = v["segments"].as_array().unwrap();
+    let t = truth(&dir.join("truth.json"));
+    assert_eq!(segs.len(), t.starts.len());
+    for (s, start) in segs.iter().zip(&t.starts) {
+        assert_eq!(s["estimated"], false);
+        assert!(
+            (s["start"].as_f64().unwrap() - start).abs() < 2.0,
+            "{s} vs {start}"
+        );
+    }
+    // A timed transcript is checked for drift instead.
+    let out = Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
+        .arg("transcript")
+        .arg(dir.join("ad.vtt"))
+        .arg("--audio")
+        .arg(dir.join("ad.mp3"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["timing"], "drift-checked");
+    assert_eq!(v["drift"]["shifts"].as_array().unwrap().len(), 1);
+}
