@@ -6,13 +6,20 @@
 //! listing the podcast's episodes.
 //!
 //! `earshot-bench download [--size-mb 200] [--runs 3]`: one file served on loopback by a small
-//! server inside the bench, downloaded by the download manager and by `curl` (to a file in the
-//! same folder) in the same run, alternating; prints times, MB/s and the ratio.
+//! server inside the bench, downloaded by the download manager as the app runs it (BLAKE3, with
+//! and without fsync), with SHA-256, by `earshot-cli download` (when built beside the bench)
+//! and by `curl` (to a file in the same folder) in the same run, alternating; prints times,
+//! MB/s and the ratios to curl.
 //!
 //! `earshot-bench playback [--file F] [--secs 10] [--real]`: CPU of steady playback (percent of
 //! one core, from /proc/self/stat) at 1× and 2× (and 1× with skip silence + levelling), the
 //! test device pulling audio at real-time pace (or the default output device with `--real`),
 //! and the time-stretch's real-time factor on the decoded file.
+//!
+//! `earshot-bench latency [--runs 10] [--spawn-runs 5] [--cpu-secs 10]`: at a private
+//! PulseAudio null sink, recorded with parec and matched by cross-correlation, beside mpv: play
+//! → first sample, exact seek → new audio, position error at 1× and 2×, CPU of playback
+//! (see `bench/latency.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +29,10 @@ use earshot::feedgen::{self, FeedSpec};
 use earshot::fetch::{sha256_hex, Validators};
 use earshot::library::Library;
 
+#[path = "bench/latency.rs"]
+mod latency;
+#[path = "bench/align.rs"]
+mod align_bench;
 #[path = "bench/search.rs"]
 mod search;
 #[path = "bench/stream.rs"]
@@ -36,6 +47,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Transcript alignment on generated episodes with known truth (scripts/make-align-episode.sh):
+    /// paragraph-start error of the aligner and of even spreading, speed; drift correction on
+    /// each episode's ad variant.
+    Align {
+        /// Episode lengths in minutes.
+        #[arg(long, value_delimiter = ',', default_values_t = [5u32, 15, 30, 60])]
+        minutes: Vec<u32>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Skip the ad variants.
+        #[arg(long)]
+        no_ad: bool,
+    },
     /// MP3 decode throughput beside `ffmpeg -f null`, and seek latency (CBR, VBR, VBR with no
     /// Xing header) on a generated 60-minute file (or `--file`).
     Decode {
@@ -82,6 +106,22 @@ enum Command {
         lines: usize,
         #[arg(long, default_value_t = 20)]
         runs: usize,
+    },
+    /// What the listener hears, at a private PulseAudio null sink beside mpv: play → first
+    /// sample, seek → new audio, position error (1×, 2×), CPU of steady playback.
+    Latency {
+        /// Runs of each play and seek measure.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Runs that spawn the player process.
+        #[arg(long, default_value_t = 5)]
+        spawn_runs: usize,
+        /// Seconds of steady playback measured for CPU, per player and speed.
+        #[arg(long, default_value_t = 10.0)]
+        cpu_secs: f64,
+        /// The audio the CPU measure plays (the latency measures use generated noise).
+        #[arg(long, default_value = "assets/demo/episode1.mp3")]
+        cpu_file: std::path::PathBuf,
     },
     /// CPU of steady playback at 1× and 2×; the time-stretch's real-time factor.
     Playback {
@@ -288,9 +328,16 @@ impl earshot::download::Storage for NoSyncStorage {
     }
 }
 
+/// `earshot-cli` beside this binary (same profile), if it was built.
+fn sibling_cli() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let cli = exe.with_file_name(format!("earshot-cli{}", std::env::consts::EXE_SUFFIX));
+    cli.is_file().then_some(cli)
+}
+
 fn bench_download(size_mb: usize, runs: usize) {
-    use earshot::download::{DownloadConfig, DownloadManager, Outcome};
-    use sha2::Digest;
+    use earshot::download::{DownloadConfig, DownloadManager, HashKind, Outcome, Storage};
+    use std::sync::Arc;
     let len = size_mb as u64 * 1024 * 1024;
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let block: Vec<u8> = (0..(1 << 20) / 8)
@@ -301,28 +348,28 @@ fn bench_download(size_mb: usize, runs: usize) {
             seed.to_le_bytes()
         })
         .collect();
-    let hash_started = Instant::now();
-    let expected = {
-        let mut h = sha2::Sha256::new();
+    let hash_all = |kind: HashKind| {
+        let t = Instant::now();
+        let mut h = kind.hasher();
         let mut left = len;
         while left > 0 {
             let n = left.min(block.len() as u64) as usize;
             h.update(&block[..n]);
             left -= n as u64;
         }
-        h.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        let labelled = h.finalize_labelled();
+        (t.elapsed(), labelled)
     };
-    let hash_time = hash_started.elapsed();
-    let url = serve_repeated(std::sync::Arc::new(block), len);
+    let (sha_time, expected_sha256) = hash_all(HashKind::Sha256);
+    let (blake_time, expected_blake3) = hash_all(HashKind::Blake3);
+    let url = serve_repeated(Arc::new(block), len);
     let dir = tempfile_dir();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
+    let cli = sibling_cli();
     println!(
         "download: {size_mb} MiB on loopback ({url}), into {}; {runs} runs each, alternating; \
          earshot {} build",
@@ -333,11 +380,19 @@ fn bench_download(size_mb: usize, runs: usize) {
             "release"
         }
     );
+    match &cli {
+        Some(p) => println!("earshot-cli: {}", p.display()),
+        None => println!(
+            "earshot-cli: not built beside this binary (cargo build --release --bin earshot-cli); \
+             its line is left out"
+        ),
+    }
 
-    let manager_run = |storage: std::sync::Arc<dyn earshot::download::Storage>| -> Duration {
+    let manager_run = |storage: Arc<dyn Storage>, hash: HashKind| -> Duration {
         rt.block_on(async {
             let m = DownloadManager::new(DownloadConfig {
                 storage,
+                hash,
                 ..DownloadConfig::default()
             });
             let t = Instant::now();
@@ -347,7 +402,11 @@ fn bench_download(size_mb: usize, runs: usize) {
             match outcome {
                 Some(Outcome::Completed(c)) => {
                     assert_eq!(c.size, len);
-                    assert_eq!(c.sha256, expected, "the manager's file is intact");
+                    let expected = match hash {
+                        HashKind::Sha256 => &expected_sha256,
+                        HashKind::Blake3 => &expected_blake3,
+                    };
+                    assert_eq!(&c.hash, expected, "the manager's file is intact");
                     std::fs::remove_file(&c.path).unwrap();
                 }
                 other => panic!("download failed: {other:?}"),
@@ -370,48 +429,135 @@ fn bench_download(size_mb: usize, runs: usize) {
         std::fs::remove_file(&out).unwrap();
         d
     };
+    let cli_run = |cli: &std::path::Path| -> Duration {
+        let t = Instant::now();
+        let out = std::process::Command::new(cli)
+            .arg("download")
+            .arg(&url)
+            .arg(&dir)
+            .args(["--name", "cli", "--json"])
+            .output()
+            .expect("earshot-cli runs");
+        let d = t.elapsed();
+        assert!(
+            out.status.success(),
+            "earshot-cli download failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON out");
+        assert_eq!(v["size"].as_u64(), Some(len));
+        assert_eq!(
+            HashKind::Sha256.label(v["sha256"].as_str().unwrap_or_default()),
+            expected_sha256,
+            "the CLI's file is intact"
+        );
+        std::fs::remove_file(v["path"].as_str().unwrap()).unwrap();
+        d
+    };
 
-    let (mut ours, mut ours_nosync, mut curl) = (Vec::new(), Vec::new(), Vec::new());
-    // One warm-up of each (page cache, connection setup), not counted.
+    let fs = || -> Arc<dyn Storage> { Arc::new(earshot::download::FsStorage) };
+    let nosync = || -> Arc<dyn Storage> { Arc::new(NoSyncStorage) };
+    // curl, the app's configuration (BLAKE3, fsync), the same without fsync, SHA-256 (fsync),
+    // earshot-cli (SHA-256, fsync; a process like curl).
+    let mut samples: [Vec<Duration>; 5] = Default::default();
+    // CPU time of this process (its threads, the loopback server's included) per download.
+    let mut cpu: [Vec<Duration>; 5] = Default::default();
+    let mut one = |which: usize| {
+        let cpu_before = cpu_time();
+        let d = match which {
+            0 => curl_run(),
+            1 => manager_run(fs(), HashKind::Blake3),
+            2 => manager_run(nosync(), HashKind::Blake3),
+            3 => manager_run(fs(), HashKind::Sha256),
+            _ => match &cli {
+                Some(cli) => cli_run(cli),
+                None => return,
+            },
+        };
+        samples[which].push(d);
+        cpu[which].push(cpu_time().saturating_sub(cpu_before));
+    };
+    // One warm-up (page cache, connection setup, the CLI's binary), not counted.
     curl_run();
-    manager_run(std::sync::Arc::new(NoSyncStorage));
+    manager_run(nosync(), HashKind::Blake3);
+    if let Some(cli) = &cli {
+        cli_run(cli);
+    }
     for i in 0..runs {
         if i % 2 == 0 {
-            curl.push(curl_run());
-            ours.push(manager_run(std::sync::Arc::new(
-                earshot::download::FsStorage,
-            )));
-            ours_nosync.push(manager_run(std::sync::Arc::new(NoSyncStorage)));
+            (0..5).for_each(&mut one);
         } else {
-            ours_nosync.push(manager_run(std::sync::Arc::new(NoSyncStorage)));
-            ours.push(manager_run(std::sync::Arc::new(
-                earshot::download::FsStorage,
-            )));
-            curl.push(curl_run());
+            (0..5).rev().for_each(&mut one);
         }
     }
-    let median = |mut v: Vec<Duration>| {
+    let median = |v: &[Duration]| {
+        let mut v = v.to_vec();
         v.sort();
         v[v.len() / 2]
     };
     let mb = len as f64 / 1e6;
-    let line = |name: &str, d: Duration| {
-        println!(
-            "{name:<48} median {:>8.1} ms   {:>8.1} MB/s",
+    let line = |name: &str, d: Duration, cpu: Option<Duration>| {
+        print!(
+            "{name:<52} median {:>8.1} ms   {:>8.1} MB/s",
             d.as_secs_f64() * 1000.0,
             mb / d.as_secs_f64()
         );
+        match cpu {
+            Some(c) => println!("   cpu {:>6.1} ms", c.as_secs_f64() * 1000.0),
+            None => println!(),
+        }
     };
-    let (c, o, n) = (median(curl), median(ours), median(ours_nosync));
-    line("curl -o file", c);
-    line("download manager (sha256 + fsync + rename)", o);
-    line("download manager, no fsync (same work as curl)", n);
-    line("(for scale: SHA-256 of the same bytes, alone)", hash_time);
-    println!(
-        "ratio (manager throughput / curl): {:.2}x with fsync, {:.2}x without (goal >= 0.9x)",
-        c.as_secs_f64() / o.as_secs_f64(),
-        c.as_secs_f64() / n.as_secs_f64()
+    let c = median(&samples[0]);
+    let app = median(&samples[1]);
+    let app_nosync = median(&samples[2]);
+    let sha = median(&samples[3]);
+    println!("(cpu: this process's CPU time per download, the loopback server's sending included)");
+    line("curl -o file", c, Some(median(&cpu[0])));
+    line(
+        "app: manager, blake3 + fsync + rename",
+        app,
+        Some(median(&cpu[1])),
     );
+    line(
+        "app: manager, blake3, no fsync (same work as curl)",
+        app_nosync,
+        Some(median(&cpu[2])),
+    );
+    line(
+        "manager, sha256 + fsync + rename",
+        sha,
+        Some(median(&cpu[3])),
+    );
+    let cli_median = (!samples[4].is_empty()).then(|| median(&samples[4]));
+    if let Some(d) = cli_median {
+        line(
+            "earshot-cli download (sha256 + fsync; a process)",
+            d,
+            Some(median(&cpu[4])),
+        );
+    }
+    line(
+        "(for scale: SHA-256 of the same bytes, alone)",
+        sha_time,
+        None,
+    );
+    line(
+        "(for scale: BLAKE3 of the same bytes, alone)",
+        blake_time,
+        None,
+    );
+    let ratio = |d: Duration| c.as_secs_f64() / d.as_secs_f64();
+    println!(
+        "ratio (app's manager throughput / curl): {:.2}x with fsync, {:.2}x without \
+         (goal >= 0.9x)",
+        ratio(app),
+        ratio(app_nosync)
+    );
+    print!("ratio with sha256 / curl: {:.2}x manager", ratio(sha));
+    match cli_median {
+        Some(d) => println!(", {:.2}x earshot-cli", ratio(d)),
+        None => println!(),
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -691,6 +837,11 @@ fn bench_decode(minutes: u32, file: Option<std::path::PathBuf>, runs: usize, see
 
 fn main() {
     match Cli::parse().command {
+        Command::Align {
+            minutes,
+            seed,
+            no_ad,
+        } => align_bench::bench_align(&minutes, seed, !no_ad),
         Command::Feed { items, runs } => bench_feed(items, runs.max(1)),
         Command::Decode {
             minutes,
@@ -701,6 +852,17 @@ fn main() {
         Command::Download { size_mb, runs } => bench_download(size_mb.max(1), runs.max(1)),
         Command::Playback { file, secs, real } => bench_playback(&file, secs.max(1.0), real),
         Command::Stream { file, runs } => stream::bench_stream(&file, runs.max(1)),
+        Command::Latency {
+            runs,
+            spawn_runs,
+            cpu_secs,
+            cpu_file,
+        } => latency::bench_latency(latency::Options {
+            runs: runs.max(1),
+            spawn_runs,
+            cpu_secs: cpu_secs.max(1.0),
+            cpu_file,
+        }),
         Command::Search {
             transcripts,
             lines,

@@ -218,12 +218,21 @@ test("download episodes, pause and resume one, and play a downloaded one from di
     assert.equal(imageRequests, 1, "the app fetched the image once");
     await screenshot("e2e-chapter-art.png");
 
-    // Leave a downloaded episode loaded: the next test's launch restores it with this
-    // test's server gone.
+    // Up next in the real window: queue the slow one, play the 4-second chaptered one, and
+    // playback moves on to the slow one by itself (both downloaded, so the next test's launch
+    // restores a local episode with this test's server gone).
     await d.findElement(By.xpath('//button[contains(@class,"crumb")][normalize-space()="Download Desk"]')).click();
-    const chapRow = await d.wait(until.elementLocated(By.xpath('//*[@data-testid="episode"][contains(., "Chaptered episode")]')), 10_000);
+    const queueAdd = await d.wait(until.elementLocated(By.css('[aria-label="Add Slow episode to Up Next"]')), 10_000);
+    await queueAdd.click();
+    await d.wait(async () => (await d.findElement(By.css('[data-testid="queue-count"]')).getText().catch(() => "")).trim() === "1", 5_000);
+    const chapRow = await d.findElement(By.xpath('//*[@data-testid="episode"][contains(., "Chaptered episode")]'));
     await chapRow.click();
-    await sleep(1000);
+    const nowTitle = async () => d.executeScript(() => document.querySelector("footer .ep-title")?.textContent ?? "");
+    await d.wait(async () => (await nowTitle()).includes("Chaptered"), 5_000);
+    await d.wait(async () => (await nowTitle()).includes("Slow episode"), 15_000);
+    await d.wait(async () => Number(await d.executeScript(() => document.querySelector('[data-testid="position"]')?.getAttribute("data-seconds") ?? 0)) > 0.2, 10_000);
+    assert.equal((await d.findElement(By.css('[data-testid="queue-count"]')).getText().catch(() => "")).trim(), "", "the queue is empty");
+    await screenshot("e2e-up-next.png");
     await d.findElement(By.css('[data-testid="play-pause"]')).click();
     await sleep(300);
   } finally {
