@@ -29,10 +29,10 @@ use earshot::feedgen::{self, FeedSpec};
 use earshot::fetch::{sha256_hex, Validators};
 use earshot::library::Library;
 
-#[path = "bench/latency.rs"]
-mod latency;
 #[path = "bench/align.rs"]
 mod align_bench;
+#[path = "bench/latency.rs"]
+mod latency;
 #[path = "bench/search.rs"]
 mod search;
 #[path = "bench/stream.rs"]
