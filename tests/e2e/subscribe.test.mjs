@@ -29,6 +29,8 @@ function feed(base) {
     const date = new Date(Date.UTC(2025, 0, n)).toUTCString();
     xml += `<item><title>Loopback episode ${n}</title><guid>loop-${n}</guid><pubDate>${date}</pubDate>
 <enclosure url="${base}/audio/${n}.mp3" type="audio/mpeg" length="1000"/><itunes:duration>12:${String(n % 60).padStart(2, "0")}</itunes:duration>
+<podcast:transcript url="${base}/transcripts/${n}.json" type="application/json" language="en"/>
+<podcast:transcript url="${base}/transcripts/${n}.vtt" type="text/vtt" language="en"/>
 <description><![CDATA[<p>Notes for ${n}. Skip to 03:15 for the good part. <script>window.__pwned=1</script></p>]]></description></item>\n`;
   }
   return xml + "</channel></rss>\n";
@@ -60,10 +62,33 @@ function serveAudio(req, res) {
   res.end(MP3.subarray(start, end + 1));
 }
 
+/** A WebVTT transcript with a cue every 2 s and a time stamp on every word. */
+function vtt() {
+  const t = (s) => new Date(s * 1000).toISOString().slice(11, 23);
+  let out = "WEBVTT\n\n";
+  for (let i = 0; i < 60; i++) {
+    const start = i * 2;
+    const words = ["Line", String(i + 1), "of", "the", "loopback", "transcript"];
+    const timed = words.map((w, k) => (k === 0 ? w : `<${t(start + k * 0.3)}>${w}`)).join(" ");
+    out += `${t(start)} --> ${t(start + 2)}\n<v ${i % 2 ? "Guest" : "Host"}>${timed}\n\n`;
+  }
+  return out;
+}
+const transcriptRequests = [];
+
 let server, base;
 before(async () => {
   server = createServer((req, res) => {
     if (req.url.startsWith("/audio/")) return serveAudio(req, res);
+    if (req.url.startsWith("/transcripts/")) {
+      transcriptRequests.push(req.url);
+      if (req.url.endsWith(".vtt")) {
+        res.writeHead(200, { "Content-Type": "text/vtt; charset=utf-8" });
+        return res.end(vtt());
+      }
+      res.writeHead(404);
+      return res.end();
+    }
     if (req.url === "/feed.xml") {
       res.writeHead(200, { "Content-Type": "application/rss+xml" });
       res.end(feed(base));
@@ -111,6 +136,28 @@ test("subscribe to a local feed, see its episodes, refresh and see new ones", as
     assert.ok(pos > 0.2, "the streamed episode plays");
     console.log(`# streaming: click to moving position ${Date.now() - t0} ms`);
     assert.ok(audioRequests.length >= 1, "audio came from the server");
+
+    // Its transcript came from the feed (the JSON one is gone, so the VTT): reading along, the
+    // highlighted line holds the position and the word being spoken is marked.
+    await d.wait(until.elementLocated(By.css('[data-testid="transcript-segment"][aria-current="true"]')), 10_000);
+    for (let i = 0; i < 3; i++) {
+      const s = await d.executeScript(() => {
+        const cur = document.querySelector('[data-testid="transcript-segment"][aria-current="true"]');
+        const word = document.querySelector('[data-testid="transcript-word"][data-current="true"]');
+        return {
+          start: Number(cur?.getAttribute("data-seconds")),
+          text: cur?.textContent ?? "",
+          word: word?.textContent ?? null,
+          position: Number(document.querySelector('[data-testid="position"]')?.getAttribute("data-seconds")),
+        };
+      });
+      assert.ok(s.start <= s.position + 0.3 && s.position < s.start + 2 + 0.3, `line at ${s.start} holds ${s.position}`);
+      assert.match(s.text, /loopback transcript/);
+      assert.ok(s.word, "a word is highlighted");
+      await sleep(700);
+    }
+    assert.ok(transcriptRequests.some((u) => u.endsWith(".json")) && transcriptRequests.some((u) => u.endsWith(".vtt")), `${transcriptRequests}`);
+    await screenshot("e2e-transcript.png");
   } finally {
     await d.quit();
   }
