@@ -50,15 +50,7 @@ fn fault_name(f: &Fault) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eighty_downloads_with_random_faults_arrive_intact() {
-    let seed = std::env::var("EARSHOT_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let seed = common::fault_seed();
     let mut rng = Rng::new(seed);
     let concurrency = rng.range(2, 5) as usize;
     println!("download_faults: seed {seed}, {DOWNLOADS} downloads, concurrency {concurrency}");

@@ -156,15 +156,7 @@ fn assert_library_matches_disk(f: &Fixture, d: &Downloads) -> usize {
 
 #[test]
 fn fifty_episode_downloads_with_random_faults_match_the_library() {
-    let seed = std::env::var("EARSHOT_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let seed = common::fault_seed();
     println!("downloads_library: seed {seed}");
     let mut rng = Rng::new(seed);
     let server = FaultyServer::start();
