@@ -102,7 +102,7 @@ pub fn analyse(audio: &Path, scale: f32, progress: &mut dyn FnMut(f32) -> bool) 
         }
         decoded += (pcm.samples.len() / ch) as u64;
         chunks += 1;
-        if chunks % 64 == 0 {
+        if chunks.is_multiple_of(64) {
             let f = match total {
                 Some(t) if t > 0.0 => (decoded as f64 / sr / t).min(1.0) as f32,
                 _ => 0.5,

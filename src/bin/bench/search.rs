@@ -51,7 +51,7 @@ pub fn bench_search(transcripts: usize, lines: usize, runs: usize) {
                                 Some(if i % 2 == 0 { "Host" } else { "Guest" }.into()),
                                 text.join(" "),
                             );
-                            if rng.next() % 5000 == 0 {
+                            if rng.next().is_multiple_of(5000) {
                                 s.text.push_str(" bioluminescence");
                             }
                             s
