@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::features::{analyse, vad, Frames, HOP};
+use crate::chapters::Chapter;
 use crate::transcript::Segment;
 use crate::Result;
 
@@ -32,6 +33,85 @@ pub struct DriftReport {
 pub struct Shift {
     pub from: f64,
     pub offset: f64,
+}
+
+/// How far before a shift's `from` a chapter start is still taken to introduce what follows the
+/// cut (s): chapters mostly begin a moment before their first words, and an ad is put in the
+/// pause there.
+const CHAPTER_SNAP: f64 = 2.0;
+/// How far before the first words after an inserted ad such a chapter start lands (s).
+const CHAPTER_LEAD: f64 = 0.3;
+
+impl DriftReport {
+    /// The offset in force at publisher time `t` (the last shift whose `from` is at or before
+    /// `t`; 0 before the first).
+    fn offset_at(&self, t: f64) -> f64 {
+        self.shifts
+            .iter()
+            .take_while(|s| s.from <= t)
+            .last()
+            .map_or(0.0, |s| s.offset)
+    }
+
+    /// Maps a time of the publisher's copy (the one the transcript or chapters were made for)
+    /// into this copy of the audio. Each shift's offset applies from its `from` on. Where an ad
+    /// was inserted (the offset grows) times before `from` keep the earlier offset; where one
+    /// was removed (the offset shrinks) the publisher's times that no longer exist here (the
+    /// stretch just before `from` as long as the removal) all map to where `from` lands, so the
+    /// mapping never goes backwards. The result is never negative; with no shifts it is `t`.
+    pub fn map_time(&self, t: f64) -> f64 {
+        if !t.is_finite() {
+            return t;
+        }
+        let mut out = t + self.offset_at(t);
+        // A later removal swallows the stretch before it.
+        for s in self.shifts.iter().filter(|s| s.from > t) {
+            let landed = s.from + s.offset;
+            if landed < out {
+                out = landed;
+            }
+        }
+        out.max(0.0)
+    }
+
+    /// [`map_time`](Self::map_time) for the start of something (a chapter): a start a moment
+    /// (up to 2 s) before an inserted ad's `from` is taken to introduce what follows the ad, and
+    /// lands just before it, not before the ad.
+    pub fn map_start(&self, t: f64) -> f64 {
+        if !t.is_finite() {
+            return t;
+        }
+        let plain = self.map_time(t);
+        let next = self.shifts.iter().find(|s| s.from > t);
+        if let Some(s) = next {
+            let before = self.offset_at(t);
+            if s.from - t <= CHAPTER_SNAP && s.offset > before {
+                let lead = (s.from - t).min(CHAPTER_LEAD);
+                return (s.from + s.offset - lead).max(plain).max(0.0);
+            }
+        }
+        plain
+    }
+}
+
+/// Chapters made for the publisher's copy, moved into this one by what drift correction found
+/// for the transcript (see [`DriftReport::map_time`] and [`DriftReport::map_start`]). Order,
+/// titles and everything else are kept; ends stay at or after starts. With no shifts the
+/// chapters come back unchanged.
+pub fn correct_chapters(chapters: &[Chapter], report: &DriftReport) -> Vec<Chapter> {
+    if report.shifts.is_empty() {
+        return chapters.to_vec();
+    }
+    // Both mappings are monotone, so the chapters keep their order.
+    chapters
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.start = report.map_start(c.start);
+            c.end = c.end.map(|e| report.map_time(e).max(c.start));
+            c
+        })
+        .collect()
 }
 
 /// Checks `timed` against `audio` and corrects it (see the module notes). Segments keep their
@@ -346,4 +426,135 @@ fn score_segments(segs: &[Segment], speech: &[bool], offset: f64) -> f64 {
     let inner = if in_n > 0.0 { in_s / in_n } else { 0.0 };
     let outer = if out_n > 0.0 { out_s / out_n } else { 0.0 };
     inner - outer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(shifts: &[(f64, f64)]) -> DriftReport {
+        DriftReport {
+            shifts: shifts
+                .iter()
+                .map(|&(from, offset)| Shift { from, offset })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn chapter(start: f64, end: Option<f64>, title: &str) -> Chapter {
+        Chapter {
+            start,
+            end,
+            title: title.into(),
+            img: None,
+            url: None,
+            toc: true,
+        }
+    }
+
+    #[test]
+    fn no_shifts_map_times_unchanged() {
+        let r = DriftReport::default();
+        for t in [0.0, 12.5, 3600.0] {
+            assert_eq!(r.map_time(t), t);
+            assert_eq!(r.map_start(t), t);
+        }
+        let cs = vec![
+            chapter(0.0, Some(60.0), "Intro"),
+            chapter(60.0, None, "Talk"),
+        ];
+        assert_eq!(correct_chapters(&cs, &r), cs);
+    }
+
+    #[test]
+    fn an_inserted_ad_moves_what_follows() {
+        // A 30 s ad before the cue at 120.3 s.
+        let r = report(&[(120.3, 30.0)]);
+        assert_eq!(r.map_time(10.0), 10.0);
+        assert_eq!(r.map_time(119.0), 119.0);
+        assert_eq!(r.map_time(120.3), 150.3);
+        assert_eq!(r.map_time(500.0), 530.0);
+        // A chapter starting just before the first words after the ad lands after the ad.
+        let s = r.map_start(120.0);
+        assert!((s - 150.0).abs() < 1e-9, "{s}");
+        let s = r.map_start(119.0);
+        assert!((s - 150.0).abs() < 1e-9, "{s}");
+        // Well before it, it stays.
+        assert_eq!(r.map_start(100.0), 100.0);
+    }
+
+    #[test]
+    fn a_removed_ad_moves_what_follows_back_and_collapses_the_gap() {
+        // The publisher's copy had a 30 s ad ending just before the cue at 130.3 s.
+        let r = report(&[(130.3, -30.0)]);
+        assert_eq!(r.map_time(50.0), 50.0);
+        assert!((r.map_time(130.3) - 100.3).abs() < 1e-9);
+        assert!((r.map_time(400.0) - 370.0).abs() < 1e-9);
+        // Times inside the removed stretch all land where the cue after it now starts.
+        assert!((r.map_time(110.0) - 100.3).abs() < 1e-9);
+        assert!((r.map_time(130.0) - 100.3).abs() < 1e-9);
+        assert!((r.map_start(130.0) - 100.3).abs() < 1e-9);
+        // Before the stretch, unchanged.
+        assert_eq!(r.map_time(99.0), 99.0);
+        // Never backwards, never negative.
+        let mut last = 0.0;
+        for i in 0..5000 {
+            let m = r.map_time(i as f64 * 0.1);
+            assert!(m >= last - 1e-9 && m >= 0.0);
+            last = m;
+        }
+        assert_eq!(report(&[(5.0, -30.0)]).map_time(10.0), 0.0);
+    }
+
+    #[test]
+    fn several_shifts_apply_each_from_its_own_point() {
+        // +25 s from 100 s, then (another ad removed) +5 s from 300 s.
+        let r = report(&[(100.0, 25.0), (300.0, 5.0)]);
+        assert_eq!(r.map_time(50.0), 50.0);
+        assert_eq!(r.map_time(200.0), 225.0);
+        assert_eq!(r.map_time(400.0), 405.0);
+        // The removed 20 s before 300 s collapse onto 305 s.
+        assert_eq!(r.map_time(290.0), 305.0);
+        assert_eq!(r.map_time(279.0), 304.0);
+    }
+
+    #[test]
+    fn chapters_follow_the_shifts() {
+        let r = report(&[(120.3, 30.0)]);
+        let cs = vec![
+            chapter(0.0, Some(120.0), "Intro"),
+            chapter(120.0, Some(300.0), "Interview"),
+            chapter(300.0, None, "Outro"),
+        ];
+        let out = correct_chapters(&cs, &r);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].start, 0.0);
+        assert_eq!(out[0].end, Some(120.0), "ends before the ad");
+        assert!((out[1].start - 150.0).abs() < 1e-9, "{:?}", out[1]);
+        assert_eq!(out[1].end, Some(330.0));
+        assert_eq!(out[2].start, 330.0);
+        assert_eq!(out[2].end, None);
+        for (a, b) in out.iter().zip(&cs) {
+            assert_eq!(a.title, b.title);
+            assert!(a.end.is_none_or(|e| e >= a.start));
+        }
+
+        let r = report(&[(130.3, -30.0)]);
+        let cs = vec![
+            chapter(0.0, Some(100.0), "Intro"),
+            chapter(100.0, Some(130.0), "Sponsor"),
+            chapter(130.0, None, "Interview"),
+        ];
+        let out = correct_chapters(&cs, &r);
+        assert_eq!(out[0].start, 0.0);
+        assert!((out[1].start - 100.0).abs() < 1e-9);
+        // The sponsor chapter is gone from this copy: it shrinks to nothing.
+        assert!(
+            (out[1].end.unwrap() - out[1].start).abs() < 0.5,
+            "{:?}",
+            out[1]
+        );
+        assert!((out[2].start - 100.3).abs() < 1e-9, "{:?}", out[2]);
+    }
 }

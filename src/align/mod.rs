@@ -18,7 +18,7 @@ use crate::chapters::Chapter;
 use crate::transcript::{Segment, UntimedTranscript};
 use crate::Result;
 
-pub use drift::{correct_drift, correct_drift_frames, DriftReport, Shift};
+pub use drift::{correct_chapters, correct_drift, correct_drift_frames, DriftReport, Shift};
 pub use features::{analyse, Frames};
 use features::{median_pitch, pauses, refine_onset, vad, Pause, Vad, HOP};
 
