@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate the embedded demo podcast in assets/demo/ from assets/demo/script.txt.
+# Regenerate the embedded demo podcast in assets/demo/ from assets/demo/script.txt and
+# assets/demo/script2.txt.
 # Needs espeak-ng, sox, ffmpeg (with libmp3lame) and python3 (>= 3.10, stdlib only).
 # On Debian/Ubuntu:  apt-get install -y espeak-ng sox ffmpeg python3
 # The outputs are committed; this is NOT run at build or test time.
@@ -21,4 +22,6 @@ if ! ffmpeg -hide_banner -encoders 2>/dev/null | grep libmp3lame >/dev/null; the
 fi
 # Fixed locale so nothing locale-dependent creeps into the output.
 export LC_ALL=C.UTF-8
-exec python3 "$here/make_demo_podcast.py" "$@"
+python3 "$here/make_demo_podcast.py" "$@"
+# Episode 2 (untimed transcript) reuses the helpers above and adds itself to podcast.json.
+python3 "$here/make_demo_episode2.py"

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::chapters::parse_json_chapters;
 use crate::error::{Error, Result};
 use crate::library::{Library, NewEpisode, NewPodcast, PodcastId};
-use crate::transcript::parse_vtt;
+use crate::transcript::{parse_transcript, parse_vtt, ParsedTranscript};
 
 /// The feed key the demo podcast is stored under.
 pub const DEMO_FEED: &str = "earshot:demo";
@@ -31,6 +31,18 @@ const FILES: &[(&str, &[u8])] = &[
     (
         "episode1.chapters.json",
         include_bytes!("../assets/demo/episode1.chapters.json"),
+    ),
+    (
+        "episode2.mp3",
+        include_bytes!("../assets/demo/episode2.mp3"),
+    ),
+    (
+        "episode2.txt",
+        include_bytes!("../assets/demo/episode2.txt"),
+    ),
+    (
+        "episode2.chapters.json",
+        include_bytes!("../assets/demo/episode2.chapters.json"),
     ),
 ];
 
@@ -97,13 +109,24 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
         return Ok(id);
     }
     let mut episodes = Vec::new();
+    // Untimed transcripts (plain paragraphs), stored once the episodes exist: (title, parsed).
+    let mut untimed = Vec::new();
     for ep in meta.episodes {
         let chapters = match &ep.chapters {
             Some(name) => parse_json_chapters(text(name)?)?,
             None => Vec::new(),
         };
         let segments = match &ep.transcript {
-            Some(name) => parse_vtt(text(name)?)?,
+            Some(name) if name.ends_with(".vtt") => parse_vtt(text(name)?)?,
+            Some(name) => {
+                let parsed = parse_transcript(file(name)?, None, Some(name))?;
+                let parsed = match ep.duration_secs {
+                    Some(d) => parsed.with_duration(d),
+                    None => parsed,
+                };
+                untimed.push((ep.title.clone(), parsed));
+                Vec::new()
+            }
             None => Vec::new(),
         };
         episodes.push(NewEpisode {
@@ -127,7 +150,32 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
         author: meta.author,
         description: meta.description,
     };
-    library.add_podcast(&podcast, &episodes)
+    let id = library.add_podcast(&podcast, &episodes)?;
+    store_untimed(library, id, untimed)?;
+    Ok(id)
+}
+
+/// Stores the demo's untimed transcripts (spread over the episode as estimates until the app
+/// aligns them to the audio).
+fn store_untimed(
+    library: &mut Library,
+    podcast: PodcastId,
+    untimed: Vec<(String, ParsedTranscript)>,
+) -> Result<()> {
+    let stored = library.episodes(podcast)?;
+    for (title, parsed) in untimed {
+        let Some(ep) = stored.iter().find(|e| e.title == title) else {
+            continue;
+        };
+        library.replace_transcript(
+            ep.id,
+            "bundled",
+            parsed.format.as_str(),
+            &parsed.segments,
+            parsed.untimed.as_ref(),
+        )?;
+    }
+    Ok(())
 }
 
 const INSTALLED_KEY: &str = "demo_installed";
