@@ -5,11 +5,13 @@
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::server::{finish, logged, parse_range, read_request, reason, Request};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
@@ -193,14 +195,7 @@ impl FaultyServer {
     }
 
     pub fn requests(&self, path: &str) -> Vec<Logged> {
-        self.shared
-            .log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.path == path)
-            .cloned()
-            .collect()
+        logged(&self.shared.log, |r| r.path == path)
     }
 
     pub fn all_requests(&self) -> Vec<Logged> {
@@ -213,48 +208,13 @@ impl FaultyServer {
     }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        206 => "Partial Content",
-        302 => "Found",
-        404 => "Not Found",
-        416 => "Range Not Satisfiable",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
-}
-
-/// `bytes=N-` or `bytes=N-M` → (N, M inclusive, clamped).
-fn parse_range(v: &str, len: usize) -> Option<(usize, usize)> {
-    let (a, b) = v.trim().strip_prefix("bytes=")?.split_once('-')?;
-    let start: usize = a.trim().parse().ok()?;
-    let end = if b.trim().is_empty() {
-        len.checked_sub(1)?
-    } else {
-        b.trim().parse::<usize>().ok()?.min(len.checked_sub(1)?)
-    };
-    Some((start, end))
-}
-
 fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
+    let Request {
+        method,
+        path,
+        headers,
+    } = read_request(&mut reader)?;
     let range = headers.get("range").cloned();
     let if_range = headers.get("if-range").cloned();
     let mut out = stream;
@@ -429,15 +389,4 @@ fn send_body(
             Ok(true)
         }
     }
-}
-
-fn finish(mut out: TcpStream, mut reader: BufReader<TcpStream>) -> std::io::Result<()> {
-    let _ = out.flush();
-    // Drain anything left so the client sees a clean close.
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_millis(50)));
-    let mut sink = [0u8; 256];
-    let _ = reader.read(&mut sink);
-    Ok(())
 }

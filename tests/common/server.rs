@@ -51,20 +51,7 @@ impl Response {
     /// Serves `bytes` honouring a `Range: bytes=N-[M]` request header (206 + Content-Range).
     pub fn ranged(req: &Request, content_type: &str, bytes: &[u8]) -> Self {
         let total = bytes.len();
-        let range = req
-            .header("range")
-            .and_then(|r| r.strip_prefix("bytes="))
-            .and_then(|r| {
-                let (a, b) = r.split_once('-')?;
-                let start: usize = a.parse().ok()?;
-                let end: usize = if b.is_empty() {
-                    total.checked_sub(1)?
-                } else {
-                    b.parse::<usize>().ok()?.min(total - 1)
-                };
-                Some((start, end))
-            });
-        match range {
+        match req.header("range").and_then(|r| parse_range(r, total)) {
             Some((start, _)) if start >= total => {
                 Self::status(416).header("Content-Range", &format!("bytes */{total}"))
             }
@@ -114,20 +101,34 @@ pub struct Server {
     pub log: Arc<Mutex<Vec<Request>>>,
 }
 
-fn reason(status: u16) -> &'static str {
+/// The reason phrase for a status line.
+pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        206 => "Partial Content",
         301 => "Moved Permanently",
         302 => "Found",
-        206 => "Partial Content",
         304 => "Not Modified",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
         404 => "Not Found",
         416 => "Range Not Satisfiable",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Status",
     }
+}
+
+/// `bytes=N-` or `bytes=N-M` → (N, M inclusive, clamped to `len`).
+pub fn parse_range(v: &str, len: usize) -> Option<(usize, usize)> {
+    let (a, b) = v.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let start: usize = a.trim().parse().ok()?;
+    let end = if b.trim().is_empty() {
+        len.checked_sub(1)?
+    } else {
+        b.trim().parse::<usize>().ok()?.min(len.checked_sub(1)?)
+    };
+    Some((start, end))
 }
 
 impl Server {
@@ -160,14 +161,18 @@ impl Server {
     }
 
     pub fn requests(&self, path: &str) -> Vec<Request> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.path == path)
-            .cloned()
-            .collect()
+        logged(&self.log, |r| r.path == path)
     }
+}
+
+/// The entries of a request log that `keep` keeps, in order.
+pub fn logged<T: Clone>(log: &Mutex<Vec<T>>, keep: impl Fn(&T) -> bool) -> Vec<T> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|r| keep(r))
+        .cloned()
+        .collect()
 }
 
 fn serve(
@@ -176,28 +181,9 @@ fn serve(
     log: &Mutex<Vec<Request>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let req = Request {
-        method,
-        path: path.clone(),
-        headers,
-    };
+    let req = read_request(&mut reader)?;
     log.lock().unwrap().push(req.clone());
-    let handler = routes.lock().unwrap().get(&path).cloned();
+    let handler = routes.lock().unwrap().get(&req.path).cloned();
     let resp = match handler {
         Some(h) => h(&req),
         None => Response::status(404),
@@ -233,8 +219,36 @@ fn serve(
             }
         }
     }
+    finish(out, reader)
+}
+
+/// Reads a request line and its headers (names lower-cased); the body, if any, is left unread.
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Request> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    Ok(Request {
+        method,
+        path,
+        headers,
+    })
+}
+
+/// Flushes the answer, then drains anything left so the client sees a clean close.
+pub fn finish(mut out: TcpStream, mut reader: BufReader<TcpStream>) -> std::io::Result<()> {
     let _ = out.flush();
-    // Drain anything left so the client sees a clean close.
     let _ = reader
         .get_mut()
         .set_read_timeout(Some(Duration::from_millis(50)));
