@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use common::faulty::{Fault, FaultyServer, FileOpts, Rng};
-use earshot::download::{DownloadConfig, DownloadManager, DownloadState, Outcome};
+use earshot::download::{DownloadManager, DownloadState, Outcome};
 use earshot::fetch::sha256_hex;
 use url::Url;
 
@@ -95,16 +95,7 @@ async fn eighty_downloads_with_random_faults_arrive_intact() {
     println!("download_faults: faults injected {injected:?}");
 
     let dir = tempfile::tempdir().unwrap();
-    let manager = DownloadManager::new(DownloadConfig {
-        concurrency,
-        stall_timeout: Duration::from_millis(250),
-        connect_timeout: Duration::from_secs(2),
-        max_attempts: 10,
-        backoff_base: Duration::from_millis(5),
-        backoff_max: Duration::from_millis(50),
-        progress_interval: Duration::from_millis(50),
-        ..DownloadConfig::default()
-    });
+    let manager = DownloadManager::new(common::fault_tolerant_downloads(concurrency));
     let started = Instant::now();
     let ids: Vec<_> = plan
         .iter()

@@ -19,14 +19,7 @@ use earshot::library::{EpisodeId, Library, NewEpisode, NewPodcast, PodcastId};
 fn fast_cfg(concurrency: usize) -> DownloadConfig {
     DownloadConfig {
         hash: HashKind::Blake3,
-        concurrency,
-        stall_timeout: Duration::from_millis(250),
-        connect_timeout: Duration::from_secs(2),
-        max_attempts: 10,
-        backoff_base: Duration::from_millis(5),
-        backoff_max: Duration::from_millis(50),
-        progress_interval: Duration::from_millis(50),
-        ..DownloadConfig::default()
+        ..common::fault_tolerant_downloads(concurrency)
     }
 }
 

@@ -5,24 +5,28 @@
 mod common;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::session::{Headless, T};
 use common::{wait_until, write_wav};
 use earshot::chapters::Chapter;
 use earshot::library::{EpisodeId, Library, NewEpisode, NewPodcast};
 use earshot::player::output::manual::ManualOutput;
 use earshot::player::PlayerStatus;
-use earshot::session::{Session, SleepTimer, UiEvent};
+use earshot::session::{SleepTimer, UiEvent};
 
 const RATE: u32 = 44_100;
-const T: Duration = Duration::from_secs(10);
 
 struct Rig {
-    session: Session,
-    out: ManualOutput,
-    events: Arc<Mutex<Vec<UiEvent>>>,
+    headless: Headless,
     eps: Vec<EpisodeId>,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = Headless;
+    fn deref(&self) -> &Headless {
+        &self.headless
+    }
 }
 
 /// A podcast of three WAV episodes of `secs` seconds each; the first has two chapters.
@@ -78,24 +82,13 @@ fn rig(dir: &Path, secs: f64) -> Rig {
         )
         .unwrap();
     let eps: Vec<EpisodeId> = lib.episodes(pid).unwrap().iter().map(|e| e.id).collect();
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    let out = ManualOutput::default();
-    let session = Session::start(lib, dir.to_path_buf(), Box::new(out.clone()), move |e| {
-        sink.lock().unwrap().push(e)
-    });
     Rig {
-        session,
-        out,
-        events,
+        headless: Headless::start(lib, dir, ManualOutput::default()),
         eps,
     }
 }
 
 impl Rig {
-    fn status_is(&self, s: PlayerStatus) -> bool {
-        wait_until(T, || self.session.snapshot().status == s)
-    }
     fn feed(&self, seconds: f64) {
         self.out
             .take_audio((seconds * RATE as f64) as usize, Duration::from_secs(2));

@@ -4,9 +4,9 @@
 mod common;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::session::{Headless, T};
 use common::wait_until;
 use earshot::demo;
 use earshot::library::{EpisodeId, Library};
@@ -15,36 +15,31 @@ use earshot::player::PlayerStatus;
 use earshot::session::{Session, UiEvent};
 
 const RATE: usize = 44_100;
-const T: Duration = Duration::from_secs(10);
 
+/// The demo podcast in a headless session; `episode` is its first episode.
 struct Rig {
-    session: Session,
-    out: ManualOutput,
-    events: Arc<Mutex<Vec<UiEvent>>>,
+    headless: Headless,
     episode: EpisodeId,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = Headless;
+    fn deref(&self) -> &Headless {
+        &self.headless
+    }
 }
 
 fn rig(dir: &Path, out: ManualOutput) -> Rig {
     let mut lib = Library::open(&dir.join("library.sqlite3")).unwrap();
     let podcast = demo::install(&mut lib, dir).unwrap();
     let episode = lib.episodes(podcast).unwrap()[0].id;
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    let session = Session::start(lib, dir.to_path_buf(), Box::new(out.clone()), move |e| {
-        sink.lock().unwrap().push(e)
-    });
     Rig {
-        session,
-        out,
-        events,
+        headless: Headless::start(lib, dir, out),
         episode,
     }
 }
 
 impl Rig {
-    fn status_is(&self, s: PlayerStatus) -> bool {
-        wait_until(T, || self.session.snapshot().status == s)
-    }
     /// Lets the device take `seconds` of audio, then waits for the position to report it.
     fn hear(&self, seconds: f64) {
         let n = (seconds * RATE as f64) as usize;

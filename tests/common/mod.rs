@@ -52,8 +52,24 @@ pub fn fault_seed() -> u64 {
         })
 }
 
+/// Download settings for a server that fails at random: short timeouts and backoff, many
+/// attempts.
+pub fn fault_tolerant_downloads(concurrency: usize) -> earshot::download::DownloadConfig {
+    earshot::download::DownloadConfig {
+        concurrency,
+        stall_timeout: Duration::from_millis(250),
+        connect_timeout: Duration::from_secs(2),
+        max_attempts: 10,
+        backoff_base: Duration::from_millis(5),
+        backoff_max: Duration::from_millis(50),
+        progress_interval: Duration::from_millis(50),
+        ..Default::default()
+    }
+}
+
 pub fn demo_mp3() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/episode1.mp3")
 }
 pub mod faulty;
 pub mod server;
+pub mod session;
