@@ -11,17 +11,25 @@
 #   transcript.txt   the untimed transcript: `Name: paragraph` lines (a speaker's further
 #                    paragraphs unlabelled), a few `[inaudible 00:01:47]` marks whose times come
 #                    from the truth (the start of the sentence they precede, rounded down)
-#   ad.mp3           the same episode with a 20–40 s ad inserted between two paragraphs
-#   ad.vtt           a timed transcript of it that still carries the pre-ad times
-#   ad-truth.json    the truth of ad.mp3 (plus "adStart", "adLength")
+#   ad.mp3           the same episode with a 20–40 s ad (a third voice between two tones)
+#                    inserted between two paragraphs 30–70 % of the way in
+#   ad.vtt           the publisher's timed transcript, made before the ad went in (its times
+#                    are episode.mp3's: stale for ad.mp3 and pre.mp3)
+#   ad-truth.json    the truth of ad.mp3 (plus "adStart", "adLength", "adAfterParagraph")
+#   pre.mp3          the episode with a 20–40 s pre-roll ad (a fourth voice over a music bed)
+#                    before everything, jingle included
+#   pre-truth.json   the truth of pre.mp3 ("adStart" 0, "adLength")
+#   removed.vtt      the publisher's timed transcript of ad.mp3 (the ad's sentences included,
+#                    as `<v Sponsor>` cues): for episode.mp3, a copy without that ad, its times
+#                    after the ad are late by the ad's length
 # Everything is generated from a word list and a small grammar (no outside text).
-# OUT_DIR defaults to $TMPDIR/earshot-align/v3-m<MINUTES>-s<SEED>; an existing complete one is
+# OUT_DIR defaults to $TMPDIR/earshot-align/v4-m<MINUTES>-s<SEED>; an existing complete one is
 # reused. Needs espeak-ng, sox and ffmpeg (apt-get install -y espeak-ng sox ffmpeg).
 set -euo pipefail
 
 minutes="${1:-2}"
 seed="${2:-1}"
-out="${3:-${TMPDIR:-/tmp}/earshot-align/v3-m${minutes}-s${seed}}"
+out="${3:-${TMPDIR:-/tmp}/earshot-align/v4-m${minutes}-s${seed}}"
 
 if [ -f "$out/done" ]; then
   echo "$out"
@@ -46,6 +54,7 @@ RATE=22050
 #    P <para> <speaker> <labelled> <pause-before-samples>
 #    S <para> <sent> <voice> <speed> <pitch> <pause-before-samples> <mark 0/1> <text>
 #    A <sent> <voice> <speed> <pitch> <text>       (the ad)
+#    B <sent> <voice> <speed> <pitch> <text>       (the pre-roll ad)
 #    C <ad-after-paragraph>
 awk -v seed="$seed" -v minutes="$minutes" -v rate="$RATE" '
 function pick(list,   a, n) { n = split(list, a, "|"); return a[int(rand() * n) + 1] }
@@ -124,6 +133,16 @@ BEGIN {
     aused += split(t, w, " ") * 60 / 175 * 0.9 + 0.35
     a++
   }
+  # The pre-roll: 20–40 s of a fourth voice over music, before everything.
+  prelen = between(20, 40); pused = 2.0
+  b = 0
+  while (pused < prelen - 1.5) {
+    if (b == 0) t = "Support for this show comes from " cap(adj()) " " cap(noun()) ", the " adj() " way to plan your " noun() "."
+    else t = pick("Sign up today and get your first month free.|They make every " noun() " feel " adj() ".|Go to their website and enter the code podcast at checkout.|Over a million listeners already use it for their " noun() ".|Start your free trial this week.")
+    print "B", b, "en-us+m7", 165, 45, t
+    pused += split(t, w, " ") * 60 / 165 * 0.9 + 0.4
+    b++
+  }
 }' > "$work/plan"
 
 # 2. Speech: one espeak-ng run per sentence (both cores), trimmed of its own silence, as raw
@@ -139,7 +158,8 @@ export -f synth
 export RATE
 awk -v d="$work/s" '
   $1 == "S" { t = ""; for (i = 9; i <= NF; i++) t = t " " $i; print d "/" $3 ".raw", $4, $5, $6, t }
-  $1 == "A" { t = ""; for (i = 7; i <= NF; i++) t = t " " $i; print d "/ad" $2 ".raw", $3, $4, $5, t }
+  $1 == "A" { t = ""; for (i = 6; i <= NF; i++) t = t " " $i; print d "/ad" $2 ".raw", $3, $4, $5, t }
+  $1 == "B" { t = ""; for (i = 6; i <= NF; i++) t = t " " $i; print d "/pre" $2 ".raw", $3, $4, $5, t }
 ' "$work/plan" | tr '\n' '\0' |
   xargs -0 -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'set -f; synth $1' _ {}
 # (xargs hands the whole line as one argument; split it back into words.)
@@ -161,7 +181,8 @@ $1 == "S" {
   t = ""; for (i = 9; i <= NF; i++) t = t (i > 9 ? " " : "") $i
   ns++; sp[$3] = $2; stext[$3] = t; sgap[$3] = $7; smark[$3] = $8; next
 }
-$1 == "A" { na++; next }
+$1 == "A" { na++; t = ""; for (i = 6; i <= NF; i++) t = t (i > 6 ? " " : "") $i; atext[$2] = t; next }
+$1 == "B" { nb++; next }
 $1 == "C" { cut = $2; next }
 END {
   order = w "/order"; adorder = w "/adorder"
@@ -201,15 +222,31 @@ END {
   print "f", w "/adtones.raw" > adorder; adbytes += adtones
   print "z", int(0.6 * rate) * 2 > adorder; adbytes += int(0.6 * rate) * 2
   adstart = adat / 2 / rate; adlen = adbytes / 2 / rate
+  # Where the ad sentences are in ad.mp3 (for the publisher transcript of that copy).
+  apos = adat / 2 + int(0.6 * rate) + adtones / 2
+  for (a = 0; a < na; a++) {
+    apos += int(0.35 * rate); astart[a] = apos / rate
+    apos += size["ad" a] / 2; aend[a] = apos / rate
+  }
+  # The pre-roll: music from 0, the voice from 0.5 s, 1 s of music after it.
+  preorder = w "/preorder"; prebytes = 0
+  print "z", int(0.5 * rate) * 2 > preorder; prebytes += int(0.5 * rate) * 2
+  for (b = 0; b < nb; b++) {
+    if (b > 0) { print "z", int(0.4 * rate) * 2 > preorder; prebytes += int(0.4 * rate) * 2 }
+    print "f", w "/s/pre" b ".raw" > preorder; prebytes += size["pre" b]
+  }
+  print "z", int(1.0 * rate) * 2 > preorder; prebytes += int(1.0 * rate) * 2
+  prelen = prebytes / 2 / rate
 
-  for (k = 0; k < 2; k++) {
-    f = (k == 0) ? w "/truth.json" : w "/ad-truth.json"
-    shift = (k == 0) ? 0 : adlen
+  for (k = 0; k < 3; k++) {
+    f = (k == 0) ? w "/truth.json" : (k == 1 ? w "/ad-truth.json" : w "/pre-truth.json")
+    shift = (k == 0) ? 0 : (k == 1 ? adlen : prelen)
     printf "{\n  \"duration\": %.3f,\n", dur + shift > f
     if (k == 1) printf "  \"adStart\": %.3f,\n  \"adLength\": %.3f,\n  \"adAfterParagraph\": %d,\n", adstart, adlen, cut > f
+    if (k == 2) printf "  \"adStart\": 0,\n  \"adLength\": %.3f,\n", prelen > f
     printf "  \"paragraphs\": [\n" > f
     for (p = 0; p < np; p++) {
-      d = (k == 1 && p > cut) ? shift : 0
+      d = (k == 1 && p > cut) || k == 2 ? shift : 0
       printf "    {\"start\": %.3f, \"end\": %.3f, \"speaker\": \"%s\", \"text\": \"%s\"}%s\n", pstart[p] + d, pend[p] + d, spk[p], ptext[p], (p < np - 1 ? "," : "") > f
     }
     printf "  ]\n}\n" > f
@@ -220,6 +257,14 @@ END {
   f = w "/ad.vtt"
   print "WEBVTT\n" > f
   for (p = 0; p < np; p++) printf "%s --> %s\n<v %s>%s\n\n", vtt(pstart[p]), vtt(pend[p]), spk[p], ptext[p] > f
+  # The publisher timed transcript of ad.mp3, its ad included.
+  f = w "/removed.vtt"
+  print "WEBVTT\n" > f
+  for (p = 0; p < np; p++) {
+    d = (p > cut) ? adlen : 0
+    printf "%s --> %s\n<v %s>%s\n\n", vtt(pstart[p] + d), vtt(pend[p] + d), spk[p], ptext[p] > f
+    if (p == cut) for (a = 0; a < na; a++) printf "%s --> %s\n<v Sponsor>%s\n\n", vtt(astart[a]), vtt(aend[a]), atext[a] > f
+  }
 }' "$work/sizes" "$work/plan"
 
 {
@@ -241,6 +286,25 @@ END {
   done
   tail -c +"$((at + 1))" "$work/speech.raw"
 } > "$work/ad.raw"
+# The pre-roll: its voice over a music bed (four chords of 2 s, looped), then the episode.
+{
+  while read -r kind arg; do
+    case "$kind" in
+      f) cat "$arg" ;;
+      z) head -c "$arg" /dev/zero ;;
+    esac
+  done < "$work/preorder"
+} > "$work/prevoice.raw"
+chord() { sox -q -n -t raw -r "$RATE" -e signed -b 16 -c 1 - synth 2 sine "$1" sine "$2" sine "$3" channels 1 fade 0.05 2 0.2 vol 0.06; }
+{ chord 262 330 392; chord 220 262 330; chord 175 220 262; chord 196 247 294; } > "$work/bar.raw"
+prebytes=$(stat -c %s "$work/prevoice.raw")
+barbytes=$(stat -c %s "$work/bar.raw")
+for _ in $(seq $((prebytes / barbytes + 1))); do cat "$work/bar.raw"; done > "$work/music.raw"
+truncate -s "$prebytes" "$work/music.raw"
+sox -q -m -v 1 -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/prevoice.raw" \
+  -v 1 -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/music.raw" \
+  -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/pre.raw" fade t 0 -0 0.8
+cat "$work/speech.raw" >> "$work/pre.raw"
 
 # 5. The noise bed and the MP3s (44.1 kHz, VBR).
 encode() { # raw mp3
@@ -250,11 +314,13 @@ encode() { # raw mp3
     -ar 44100 -c:a libmp3lame -q:a 4 "$2"
 }
 encode "$work/speech.raw" "$work/episode.mp3" &
-encode "$work/ad.raw" "$work/ad.mp3"
+encode "$work/ad.raw" "$work/ad.mp3" &
+encode "$work/pre.raw" "$work/pre.mp3"
 wait
 
 mkdir -p "$out"
-for f in episode.mp3 truth.json transcript.txt ad.mp3 ad.vtt ad-truth.json; do
+for f in episode.mp3 truth.json transcript.txt ad.mp3 ad.vtt ad-truth.json pre.mp3 pre-truth.json \
+  removed.vtt; do
   mv "$work/$f" "$out/$f"
 done
 touch "$out/done"
