@@ -1,30 +1,16 @@
 //! `earshot-cli chapters FILE --json` on every kind of file: it says what the file is
 //! (`format`), where the chapters come from (`from`), and lists them.
 
-use std::process::Command;
+mod common;
 
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{cli, cli_json};
 
 fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/chapters/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    common::fixture("chapters", name)
 }
 
 fn chapters_json(path: &str) -> serde_json::Value {
-    let out = cli(&["chapters", path, "--json"]);
-    assert!(
-        out.status.success(),
-        "{path}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    cli_json(&["chapters", path, "--json"])
 }
 
 fn starts_titles(v: &serde_json::Value) -> Vec<(f64, String)> {

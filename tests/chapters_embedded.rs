@@ -3,9 +3,12 @@
 //! writers (CHAP frames out of order, duplicated sets, ends past the audio, a Nero `chpl` list
 //! without a chapter track).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::rng::{Draw, StarRng};
 use earshot::chapters::{chapters_from_audio, embedded_chapters, Chapter, ChapterSource};
 use id3::TagLike;
 
@@ -234,25 +237,10 @@ fn duplicated_sets_collapse_and_overlaps_and_overruns_are_clipped() {
     assert!((3.9..=4.3).contains(&end), "clipped to the audio: {end}");
 }
 
-/// xorshift64*, for the mangled-file test.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 #[test]
 fn mangled_audio_files_never_panic_and_never_yield_bad_chapters() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = StarRng(0x1234_5678_9abc_def1);
     let names = [
         "chapters.mp3",
         "chapters.m4a",

@@ -1,6 +1,9 @@
 //! Show-notes chapters: every style of the seed podcast page, our own notes in each style,
 //! lists that are not chapters, and property tests on random and mangled input.
 
+mod common;
+
+use common::rng::{Draw, StarRng};
 use earshot::chapters::{chapters_from_show_notes, Chapter};
 
 fn fixture(name: &str) -> String {
@@ -364,24 +367,6 @@ fn times_inside_sentences_are_not_chapters() {
 
 // --- properties ------------------------------------------------------------------------------
 
-/// xorshift64*: small, deterministic, good enough to shake a parser.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 const PIECES: &[&str] = &[
     "00:00",
     "1:00",
@@ -452,13 +437,13 @@ const PIECES: &[&str] = &[
     "12:34pm",
 ];
 
-fn random_notes(rng: &mut Rng) -> String {
+fn random_notes(rng: &mut StarRng) -> String {
     let n = rng.below(60);
     (0..n).map(|_| rng.pick(PIECES)).collect()
 }
 
 /// A plausible chapter list, then mangled: lines swapped, dropped, duplicated, cut, joined.
-fn mangled_list(rng: &mut Rng) -> String {
+fn mangled_list(rng: &mut StarRng) -> String {
     let styles: &[fn(&str, &str) -> String] = &[
         |t, x| format!("{t} - {x}"),
         |t, x| format!("• {x}: {t}"),
@@ -511,7 +496,7 @@ fn mangled_list(rng: &mut Rng) -> String {
 
 #[test]
 fn never_panics_and_never_yields_bad_starts_on_random_input() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = StarRng(0x9e37_79b9_7f4a_7c15);
     let mut found = 0;
     for round in 0..20_000 {
         let notes = if round % 2 == 0 {
@@ -540,7 +525,7 @@ fn never_panics_and_never_yields_bad_starts_on_random_input() {
 
 #[test]
 fn unmangled_lists_are_read_whole() {
-    let mut rng = Rng(42);
+    let mut rng = StarRng(42);
     for _ in 0..2_000 {
         let n = 2 + rng.below(10);
         let style = rng.below(5);

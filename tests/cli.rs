@@ -2,14 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{cli, cli_json};
 
 fn demo(name: &str) -> String {
     format!("{}/assets/demo/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -17,13 +10,7 @@ fn demo(name: &str) -> String {
 
 #[test]
 fn transcript_prints_timed_speaker_segments() {
-    let out = cli(&["transcript", &demo("episode1.vtt"), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = cli_json(&["transcript", &demo("episode1.vtt"), "--json"]);
     let segs = v["segments"].as_array().unwrap();
     assert!(segs.len() >= 20);
     let speakers: std::collections::BTreeSet<_> =
@@ -71,17 +58,8 @@ fn bad_input_fails_with_a_message_on_stderr() {
 
 #[test]
 fn feed_prints_the_podcast_from_a_file() {
-    let file = format!(
-        "{}/tests/fixtures/feeds/p20_full.xml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = cli(&["feed", &file, "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = common::fixture("feeds", "p20_full.xml");
+    let v = cli_json(&["feed", &file, "--json"]);
     assert_eq!(v["feed"]["title"], "The Lantern Hour");
     let eps = v["feed"]["episodes"].as_array().unwrap();
     assert_eq!(eps.len(), 3);
@@ -116,13 +94,7 @@ fn feed_fetches_a_url_and_follows_a_page_to_its_feed() {
             "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feed.xml\"></head></html>",
         )
     });
-    let out = cli(&["feed", &srv.url("/"), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = cli_json(&["feed", &srv.url("/"), "--json"]);
     assert_eq!(v["feed"]["title"], "Served Show");
     assert_eq!(v["source"], srv.url("/feed.xml"));
     assert_eq!(v["feed"]["episodes"].as_array().unwrap().len(), 4);

@@ -1,23 +1,15 @@
 //! `earshot-cli decode`: the player's decoder from the command line, seek included; JSON on
 //! stdout, the PCM as a float WAV when asked, clear errors on stderr.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+use common::{cli, cli_json};
 use earshot::player::decode::Decoder;
 
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/formats/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    common::fixture("formats", name)
 }
 
 /// Reads a WAV written by `decode`: (format tag, channels, rate, samples).
@@ -65,7 +57,7 @@ fn decode_from_a_start_writes_exactly_what_the_player_decodes_there() {
     let file = fixture("vbr-noxing.mp3");
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("out.wav");
-    let out = cli(&[
+    let v = cli_json(&[
         "decode",
         &file,
         "--start",
@@ -75,12 +67,6 @@ fn decode_from_a_start_writes_exactly_what_the_player_decodes_there() {
         "--out",
         wav.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["sampleRate"], 44_100);
     assert_eq!(v["channels"], 1);
     assert_eq!(v["frames"], 44_100);
@@ -103,13 +89,7 @@ fn decode_from_a_start_writes_exactly_what_the_player_decodes_there() {
 
 #[test]
 fn decode_of_a_whole_file_reports_its_length() {
-    let out = cli(&["decode", &fixture("opus.opus")]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = cli_json(&["decode", &fixture("opus.opus")]);
     assert_eq!(v["sampleRate"], 48_000);
     assert_eq!(v["channels"], 2);
     assert_eq!(v["frames"], 192_000);

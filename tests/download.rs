@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::faulty::{Fault, FaultyServer, FileOpts, Logged, Rng};
+use common::listing;
 use earshot::download::{
     io_error, meta_path, part_path, Completed, DownloadConfig, DownloadEvent, DownloadId,
     DownloadManager, DownloadState, FsStorage, HashKind, Outcome, PartFile, PartMeta, Storage,
@@ -50,16 +51,6 @@ fn completed(o: Outcome) -> Completed {
         Outcome::Completed(c) => c,
         other => panic!("expected completion, got {other:?}"),
     }
-}
-
-/// Names in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 fn assert_file(c: &Completed, expected: &[u8]) {

@@ -3,26 +3,9 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::faulty::{Fault, FaultyServer, Rng};
+use common::{cli, listing};
 use earshot::fetch::sha256_hex;
-
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn listing(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn a_second_run_resumes_the_part_an_interrupted_run_left() {

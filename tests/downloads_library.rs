@@ -32,11 +32,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = common::runtime();
         let dir = tempfile::tempdir().unwrap();
         let library = Arc::new(Mutex::new(
             Library::open(&dir.path().join("library.sqlite3")).unwrap(),

@@ -1,9 +1,11 @@
 //! The feed parser on fixture feeds (tests/fixtures/feeds/), as a listener would notice it:
 //! titles, episode counts, durations, dates, absolute URLs, error messages.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::rng::{Draw, Rng};
 use earshot::feed::{
     discover_feed_links, parse_date, parse_duration, parse_feed, ChaptersRef, Enclosure, FeedError,
     ParsedFeed, Person, TranscriptRef,
@@ -11,10 +13,7 @@ use earshot::feed::{
 use url::Url;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/feeds")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::read_fixture("feeds", name)
 }
 
 fn url(s: &str) -> Url {
@@ -743,19 +742,6 @@ fn dates_as_feeds_write_them() {
 
 // --- robustness and speed ------------------------------------------------------------------
 
-struct XorShift(u64);
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn never_panics_on_truncations_and_byte_flips() {
     // parse_feed catches panics itself, so watch for them with a hook on this thread.
@@ -781,7 +767,7 @@ fn never_panics_on_truncations_and_byte_flips() {
         "utf8_declared_really_1252.xml",
     ];
     let base = url("https://fuzz.example.com/feed");
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let start = Instant::now();
     for name in names {
         let bytes = fixture(name);

@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::server::{Body, Response, Server};
+use common::runtime as rt;
+use common::server::{Body, Request, Response, Server};
 use earshot::feedgen::{self, FeedSpec};
 use earshot::fetch::Http;
-use earshot::library::{Library, PodcastId};
+use earshot::library::{EpisodeId, Library, PodcastId};
 use earshot::subscriptions::{RefreshStatus, Subscriptions};
+use tokio::runtime::Runtime;
 
 fn setup() -> (Subscriptions, Arc<Mutex<Library>>) {
     let lib = Arc::new(Mutex::new(Library::open_in_memory().unwrap()));
@@ -31,12 +33,50 @@ fn feed(title: &str, first: usize, count: usize) -> String {
     })
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+/// Subscribes to `srv`'s `/feed.xml`: the subscriptions, their library, a runtime to drive
+/// them, and the podcast.
+fn subscribed(srv: &Server) -> (Subscriptions, Arc<Mutex<Library>>, Runtime, PodcastId) {
+    let (subs, lib) = setup();
+    let rt = rt();
+    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    (subs, lib, rt, id)
+}
+
+/// Routes `path` to `respond`, which is told the stage the test is at: the value of the
+/// returned counter, 0 at first.
+fn route_by_stage(
+    srv: &Server,
+    path: &str,
+    respond: impl Fn(usize, &Request) -> Response + Send + Sync + 'static,
+) -> Arc<AtomicUsize> {
+    let stage = Arc::new(AtomicUsize::new(0));
+    let s = stage.clone();
+    srv.route(path, move |req| respond(s.load(Ordering::SeqCst), req));
+    stage
+}
+
+fn save_progress(lib: &Mutex<Library>, episode: EpisodeId, secs: f64) {
+    lib.lock()
         .unwrap()
+        .save_progress(episode, secs, false)
+        .unwrap();
+}
+
+/// Serves `body` as an RSS feed at `path`.
+fn serve_feed(srv: &Server, path: &str, body: String) {
+    srv.serve(path, "application/rss+xml", body);
+}
+
+/// Serves at `/feed.xml` a feed of `count` episodes whose files, art and chapters are on `srv`.
+fn serve_local_feed(srv: &Server, title: &str, count: usize) {
+    let spec = FeedSpec {
+        title,
+        first: 1,
+        count,
+        base: &srv.base,
+        guids: true,
+    };
+    serve_feed(srv, "/feed.xml", feedgen::rss(&spec));
 }
 
 fn titles(lib: &Mutex<Library>, id: PodcastId) -> Vec<String> {
@@ -52,13 +92,8 @@ fn titles(lib: &Mutex<Library>, id: PodcastId) -> Vec<String> {
 #[test]
 fn subscribe_lists_episodes_newest_first_and_twice_is_once() {
     let srv = Server::start();
-    let body = feed("Local Show", 1, 25);
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    serve_feed(&srv, "/feed.xml", feed("Local Show", 1, 25));
+    let (subs, lib, rt, id) = subscribed(&srv);
     let eps = lib.lock().unwrap().episodes(id).unwrap();
     assert_eq!(eps.len(), 25);
     assert!(eps[0].title.starts_with("Episode 25"), "{}", eps[0].title);
@@ -75,10 +110,7 @@ fn subscribe_lists_episodes_newest_first_and_twice_is_once() {
 #[test]
 fn a_web_page_that_links_its_feed_is_followed() {
     let srv = Server::start();
-    let body = feed("Linked Show", 1, 3);
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    serve_feed(&srv, "/feed.xml", feed("Linked Show", 1, 3));
     srv.route("/", |_| {
         Response::ok(
             "text/html",
@@ -100,10 +132,7 @@ fn a_web_page_that_links_its_feed_is_followed() {
 #[test]
 fn refresh_uses_conditional_get_and_marks_only_new_items_new() {
     let srv = Server::start();
-    let version = Arc::new(AtomicUsize::new(0));
-    let v = version.clone();
-    srv.route("/feed.xml", move |req| {
-        let n = v.load(Ordering::SeqCst);
+    let version = route_by_stage(&srv, "/feed.xml", |n, req| {
         let etag = format!("\"v{n}\"");
         if req.header("if-none-match") == Some(etag.as_str()) {
             return Response::status(304);
@@ -111,14 +140,9 @@ fn refresh_uses_conditional_get_and_marks_only_new_items_new() {
         Response::ok("application/rss+xml", feed("Growing Show", 1, 20 + 10 * n))
             .header("ETag", &etag)
     });
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (subs, lib, rt, id) = subscribed(&srv);
     let first = lib.lock().unwrap().episodes(id).unwrap();
-    lib.lock()
-        .unwrap()
-        .save_progress(first[3].id, 123.0, false)
-        .unwrap();
+    save_progress(&lib, first[3].id, 123.0);
 
     let r = rt.block_on(subs.refresh(id)).unwrap();
     assert_eq!(r.status, RefreshStatus::Unchanged);
@@ -148,13 +172,8 @@ fn refresh_uses_conditional_get_and_marks_only_new_items_new() {
 #[test]
 fn the_same_bytes_again_without_validators_are_not_stored_again() {
     let srv = Server::start();
-    let body = feed("Plain Server", 1, 50);
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    serve_feed(&srv, "/feed.xml", feed("Plain Server", 1, 50));
+    let (subs, lib, rt, id) = subscribed(&srv);
     let r = rt.block_on(subs.refresh(id)).unwrap();
     assert_eq!(r.status, RefreshStatus::Unchanged);
     assert_eq!(titles(&lib, id).len(), 50);
@@ -162,29 +181,21 @@ fn the_same_bytes_again_without_validators_are_not_stored_again() {
 
 /// Every failure leaves the library as it was and names the feed and the cause.
 fn assert_refresh_fails_cleanly(
-    respond: impl Fn(&common::server::Request) -> Response + Send + Sync + 'static,
+    respond: impl Fn(&Request) -> Response + Send + Sync + 'static,
     cause: &str,
 ) {
     let srv = Server::start();
-    let broken = Arc::new(AtomicUsize::new(0));
-    let b = broken.clone();
     let body = feed("Fragile Show", 1, 12);
-    let respond = Arc::new(respond);
-    srv.route("/feed.xml", move |req| {
-        if b.load(Ordering::SeqCst) == 1 {
+    let broken = route_by_stage(&srv, "/feed.xml", move |stage, req| {
+        if stage == 1 {
             respond(req)
         } else {
             Response::ok("application/rss+xml", body.clone())
         }
     });
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (subs, lib, rt, id) = subscribed(&srv);
     let before = lib.lock().unwrap().episodes(id).unwrap();
-    lib.lock()
-        .unwrap()
-        .save_progress(before[0].id, 42.0, false)
-        .unwrap();
+    save_progress(&lib, before[0].id, 42.0);
     broken.store(1, Ordering::SeqCst);
     let r = rt.block_on(subs.refresh(id)).unwrap();
     assert_eq!(r.status, RefreshStatus::Failed, "{r:?}");
@@ -276,19 +287,11 @@ fn a_100_mb_feed_is_refused_not_loaded() {
 #[test]
 fn permanent_redirects_are_remembered_temporary_ones_are_not() {
     let srv = Server::start();
+    serve_feed(&srv, "/new.xml", feed("Moving Show", 1, 5));
+    serve_feed(&srv, "/temp.xml", feed("Moving Show", 1, 5));
     let body = feed("Moving Show", 1, 5);
-    let b2 = body.clone();
-    srv.route("/new.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
-    srv.route("/temp.xml", move |_| {
-        Response::ok("application/rss+xml", b2.clone())
-    });
-    let moved = Arc::new(AtomicUsize::new(0));
-    let m = moved.clone();
-    let body3 = feed("Moving Show", 1, 5);
-    srv.route("/old.xml", move |_| match m.load(Ordering::SeqCst) {
-        0 => Response::ok("application/rss+xml", body3.clone()),
+    let moved = route_by_stage(&srv, "/old.xml", move |stage, _| match stage {
+        0 => Response::ok("application/rss+xml", body.clone()),
         1 => Response::redirect(302, "/temp.xml"),
         _ => Response::redirect(301, "/new.xml"),
     });
@@ -358,10 +361,7 @@ fn subscribe_failures_are_clear() {
 #[test]
 fn items_without_guids_are_matched_by_enclosure_across_refreshes() {
     let srv = Server::start();
-    let version = Arc::new(AtomicUsize::new(0));
-    let v = version.clone();
-    srv.route("/feed.xml", move |_| {
-        let n = v.load(Ordering::SeqCst);
+    let version = route_by_stage(&srv, "/feed.xml", |n, _| {
         let spec = FeedSpec {
             title: "No GUIDs",
             first: 1,
@@ -371,9 +371,7 @@ fn items_without_guids_are_matched_by_enclosure_across_refreshes() {
         };
         Response::ok("application/rss+xml", feedgen::rss(&spec))
     });
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (subs, lib, rt, id) = subscribed(&srv);
     version.store(2, Ordering::SeqCst);
     let r = rt.block_on(subs.refresh(id)).unwrap();
     assert_eq!(r.new_episodes, 2);
@@ -384,10 +382,11 @@ fn items_without_guids_are_matched_by_enclosure_across_refreshes() {
 fn refresh_all_reports_each_podcast_and_progress() {
     let srv = Server::start();
     for i in 0..6 {
-        let body = feed(&format!("Show {i}"), 1, 3);
-        srv.route(&format!("/f{i}.xml"), move |_| {
-            Response::ok("application/rss+xml", body.clone())
-        });
+        serve_feed(
+            &srv,
+            &format!("/f{i}.xml"),
+            feed(&format!("Show {i}"), 1, 3),
+        );
     }
     let (subs, _lib) = setup();
     let rt = rt();
@@ -418,16 +417,13 @@ fn refresh_all_reports_each_podcast_and_progress() {
 #[test]
 fn unsubscribe_removes_the_podcast_and_its_progress() {
     let srv = Server::start();
-    let body = feed("Leaving Show", 1, 4);
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    serve_feed(&srv, "/feed.xml", feed("Leaving Show", 1, 4));
     let (subs, lib) = setup();
     let id = rt()
         .block_on(subs.subscribe(&srv.url("/feed.xml")))
         .unwrap();
     let ep = lib.lock().unwrap().episodes(id).unwrap()[0].id;
-    lib.lock().unwrap().save_progress(ep, 10.0, false).unwrap();
+    save_progress(&lib, ep, 10.0);
     subs.unsubscribe(id).unwrap();
     let l = lib.lock().unwrap();
     assert!(l.podcasts().unwrap().is_empty());
@@ -439,10 +435,11 @@ fn unsubscribe_removes_the_podcast_and_its_progress() {
 fn opml_import_subscribes_and_export_lists_them() {
     let srv = Server::start();
     for i in 0..2 {
-        let body = feed(&format!("Imported {i}"), 1, 2);
-        srv.route(&format!("/o{i}.xml"), move |_| {
-            Response::ok("application/rss+xml", body.clone())
-        });
+        serve_feed(
+            &srv,
+            &format!("/o{i}.xml"),
+            feed(&format!("Imported {i}"), 1, 2),
+        );
     }
     let opml = format!(
         r#"<?xml version="1.0"?><opml version="1.0"><head/><body><outline text="Podcasts">
@@ -478,16 +475,7 @@ fn opml_import_subscribes_and_export_lists_them() {
 #[test]
 fn artwork_is_fetched_once_and_only_if_it_is_an_image() {
     let srv = Server::start();
-    let body = feedgen::rss(&FeedSpec {
-        title: "Art Show",
-        first: 1,
-        count: 2,
-        base: &srv.base,
-        guids: true,
-    });
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    serve_local_feed(&srv, "Art Show", 2);
     let png = [
         &[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
         &[0u8; 64][..],
@@ -495,9 +483,7 @@ fn artwork_is_fetched_once_and_only_if_it_is_an_image() {
     .concat();
     let p2 = png.clone();
     srv.route("/art.jpg", move |_| Response::ok("image/jpeg", p2.clone()));
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (subs, lib, rt, id) = subscribed(&srv);
     let (mime, bytes) = lib
         .lock()
         .unwrap()
@@ -516,16 +502,7 @@ fn artwork_is_fetched_once_and_only_if_it_is_an_image() {
 
     // A page that is not an image is not stored.
     let srv2 = Server::start();
-    let body = feedgen::rss(&FeedSpec {
-        title: "Bad Art",
-        first: 1,
-        count: 1,
-        base: &srv2.base,
-        guids: true,
-    });
-    srv2.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    serve_local_feed(&srv2, "Bad Art", 1);
     srv2.route("/art.jpg", |_| {
         Response::ok("image/jpeg", "<html>not an image</html>")
     });
@@ -536,16 +513,7 @@ fn artwork_is_fetched_once_and_only_if_it_is_an_image() {
 #[test]
 fn chapters_come_from_the_chapters_file_else_from_show_note_time_stamps() {
     let srv = Server::start();
-    let body = feedgen::rss(&FeedSpec {
-        title: "Chaptered",
-        first: 1,
-        count: 2,
-        base: &srv.base,
-        guids: true,
-    });
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    serve_local_feed(&srv, "Chaptered", 2);
     srv.route("/chapters/2.json", |_| {
         Response::ok(
             "application/json+chapters",
@@ -553,9 +521,7 @@ fn chapters_come_from_the_chapters_file_else_from_show_note_time_stamps() {
         )
     });
     // Episode 1's chapters file is missing (404): its show notes list times instead.
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (subs, lib, rt, id) = subscribed(&srv);
     let eps = lib.lock().unwrap().episodes(id).unwrap();
     let (ep2, ep1) = (eps[0].id, eps[1].id);
 
@@ -579,16 +545,7 @@ fn chapters_come_from_the_chapters_file_else_from_show_note_time_stamps() {
 #[test]
 fn chapter_images_are_fetched_once_checked_and_cached() {
     let srv = Server::start();
-    let body = feedgen::rss(&FeedSpec {
-        title: "Pictured",
-        first: 1,
-        count: 1,
-        base: &srv.base,
-        guids: true,
-    });
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    serve_local_feed(&srv, "Pictured", 1);
     let base = srv.base.clone();
     srv.route("/chapters/1.json", move |_| {
         Response::ok(
@@ -610,9 +567,7 @@ fn chapter_images_are_fetched_once_checked_and_cached() {
     srv.route("/img/not.png", |_| {
         Response::ok("image/png", "<html>a web page</html>")
     });
-    let (subs, lib) = setup();
-    let rt = rt();
-    let id = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();
+    let (subs, lib, rt, id) = subscribed(&srv);
     let ep = lib.lock().unwrap().episodes(id).unwrap()[0].id;
     rt.block_on(subs.ensure_chapters(ep)).unwrap();
 

@@ -2,33 +2,18 @@
 //! text, estimated}` (with `words` when the file times words), the format named, errors on
 //! stderr.
 
-use std::process::Command;
+mod common;
 
+use common::{cli, cli_json};
 use serde_json::Value;
 
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/transcripts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    common::fixture("transcripts", name)
 }
 
 /// Runs the CLI on a file and checks the shape every output shares.
 fn transcript(path: &str) -> Value {
-    let out = cli(&["transcript", path, "--json"]);
-    assert!(
-        out.status.success(),
-        "{path}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = cli_json(&["transcript", path, "--json"]);
     assert_eq!(v["source"], path);
     let segs = v["segments"].as_array().unwrap();
     assert!(!segs.is_empty());

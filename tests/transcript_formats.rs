@@ -2,6 +2,9 @@
 //! detection, the choice among a feed item's transcripts, robustness on mangled input, and the
 //! untimed transcripts of a real podcast page.
 
+mod common;
+
+use common::rng::{Draw, Rng};
 use earshot::feed::TranscriptRef;
 use earshot::transcript::{
     choose_transcripts, parse_html, parse_json, parse_srt, parse_text, parse_transcript, parse_vtt,
@@ -9,11 +12,7 @@ use earshot::transcript::{
 };
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/fixtures/transcripts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    common::read_fixture("transcripts", name)
 }
 
 fn parse_fixture(name: &str) -> earshot::transcript::ParsedTranscript {
@@ -490,20 +489,6 @@ fn choosing_among_a_feeds_transcripts() {
 }
 
 // --- Robustness -------------------------------------------------------------------------------
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const PIECES: &[&str] = &[
     "-->",

@@ -7,18 +7,11 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::runtime as rt;
 use common::server::{Response, Server};
 use earshot::fetch::Http;
 use earshot::library::{EpisodeId, Library, NewEpisode, NewPodcast};
 use earshot::subscriptions::Subscriptions;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn setup() -> (Subscriptions, Arc<Mutex<Library>>) {
     let lib = Arc::new(Mutex::new(Library::open_in_memory().unwrap()));
@@ -53,23 +46,17 @@ fn feed(base: &str) -> String {
 #[test]
 fn the_feeds_transcripts_are_tried_in_order_and_the_first_good_one_is_kept() {
     let srv = Server::start();
-    let body = feed(&srv.base);
-    srv.route("/feed.xml", move |_| {
-        Response::ok("application/rss+xml", body.clone())
-    });
+    srv.serve("/feed.xml", "application/rss+xml", feed(&srv.base));
     srv.route("/t/en.json", |_| Response::status(404));
-    srv.route("/t/empty.vtt", |_| Response::ok("text/vtt", "WEBVTT\n\n"));
-    srv.route("/t/en.srt", |_| {
-        Response::ok("application/x-subrip", SRT_EN)
-    });
-    srv.route("/t/fr.vtt", |_| Response::ok("text/vtt", VTT_FR));
-    srv.route("/pages/two-transcript.html", |_| {
-        Response::ok(
-            "text/html; charset=utf-8",
-            "<html><body><nav>Home</nav><p><cite>Mara:</cite> Sand dollars are urchins.</p>\
-             <p><cite>Jonas:</cite> <time>00:01:30</time> Flat ones, yes.</p></body></html>",
-        )
-    });
+    srv.serve("/t/empty.vtt", "text/vtt", "WEBVTT\n\n");
+    srv.serve("/t/en.srt", "application/x-subrip", SRT_EN);
+    srv.serve("/t/fr.vtt", "text/vtt", VTT_FR);
+    srv.serve(
+        "/pages/two-transcript.html",
+        "text/html; charset=utf-8",
+        "<html><body><nav>Home</nav><p><cite>Mara:</cite> Sand dollars are urchins.</p>\
+         <p><cite>Jonas:</cite> <time>00:01:30</time> Flat ones, yes.</p></body></html>",
+    );
     let (subs, lib) = setup();
     let rt = rt();
     let pid = rt.block_on(subs.subscribe(&srv.url("/feed.xml"))).unwrap();

@@ -67,9 +67,59 @@ pub fn fault_tolerant_downloads(concurrency: usize) -> earshot::download::Downlo
     }
 }
 
+/// A tokio runtime with two worker threads, for tests that drive async code from sync ones.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs `earshot-cli` with `args`, to its end.
+pub fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs `earshot-cli` with `args`, which must succeed, and parses what it printed as JSON.
+pub fn cli_json(args: &[&str]) -> serde_json::Value {
+    let out = cli(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The path of `tests/fixtures/<dir>/<name>`.
+pub fn fixture(dir: &str, name: &str) -> String {
+    format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bytes of `tests/fixtures/<dir>/<name>`.
+pub fn read_fixture(dir: &str, name: &str) -> Vec<u8> {
+    let path = fixture(dir, name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Names in `dir`, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
 pub fn demo_mp3() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/episode1.mp3")
 }
 pub mod faulty;
+pub mod rng;
 pub mod server;
 pub mod session;

@@ -160,6 +160,12 @@ impl Server {
             .insert(path.to_string(), Arc::new(f));
     }
 
+    /// `path` answers 200 with `body`, whatever was asked.
+    pub fn serve(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        let (content_type, body) = (content_type.to_string(), body.into());
+        self.route(path, move |_| Response::ok(&content_type, body.clone()));
+    }
+
     pub fn requests(&self, path: &str) -> Vec<Request> {
         logged(&self.log, |r| r.path == path)
     }
