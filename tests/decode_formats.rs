@@ -31,44 +31,27 @@ struct Format {
     seek_tolerance: f32,
 }
 
+impl Format {
+    /// A format decoded exactly: no priming or padding left, seeks bit for bit.
+    const fn exact(file: &'static str, rate: u32, channels: u16, frames: u64) -> Self {
+        Self {
+            file,
+            rate,
+            channels,
+            frames,
+            priming: 0,
+            padding: 0,
+            seek_tolerance: 0.0,
+        }
+    }
+}
+
 const FORMATS: &[Format] = &[
-    Format {
-        file: "pcm16.wav",
-        rate: 16_000,
-        channels: 1,
-        frames: 24_000,
-        priming: 0,
-        padding: 0,
-        seek_tolerance: 0.0,
-    },
-    Format {
-        file: "flac.flac",
-        rate: 22_050,
-        channels: 2,
-        frames: 44_100,
-        priming: 0,
-        padding: 0,
-        seek_tolerance: 0.0,
-    },
+    Format::exact("pcm16.wav", 16_000, 1, 24_000),
+    Format::exact("flac.flac", 22_050, 2, 44_100),
     // LAME's Info/Xing tag gives the encoder delay and padding: gapless, exact.
-    Format {
-        file: "cbr.mp3",
-        rate: 44_100,
-        channels: 1,
-        frames: 264_600,
-        priming: 0,
-        padding: 0,
-        seek_tolerance: 0.0,
-    },
-    Format {
-        file: "vbr-xing.mp3",
-        rate: 44_100,
-        channels: 1,
-        frames: 264_600,
-        priming: 0,
-        padding: 0,
-        seek_tolerance: 0.0,
-    },
+    Format::exact("cbr.mp3", 44_100, 1, 264_600),
+    Format::exact("vbr-xing.mp3", 44_100, 1, 264_600),
     // No Xing/LAME header: nothing says how long the encoder delay (576 + 529) and the padding
     // are, so they stay; the length still comes out exact from the frame index.
     Format {
@@ -99,15 +82,7 @@ const FORMATS: &[Format] = &[
         padding: 1024,
         seek_tolerance: 1e-3,
     },
-    Format {
-        file: "vorbis.ogg",
-        rate: 44_100,
-        channels: 2,
-        frames: 176_400,
-        priming: 0,
-        padding: 0,
-        seek_tolerance: 0.0,
-    },
+    Format::exact("vorbis.ogg", 44_100, 2, 176_400),
     // Opus pre-skip trimmed; libopus restarts cold after a seek, so after the pre-roll the
     // audio is close to, not identical with, a continuous decode.
     Format {
