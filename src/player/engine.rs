@@ -17,6 +17,8 @@ use super::{AudioError, Media, PlayerCommand, PlayerEvent, PlayerHandle, PlayerS
 /// at 3×).
 const QUEUE_CHUNKS: usize = 24;
 const TICK: Duration = Duration::from_millis(100);
+/// How far the clock runs on from the output's last measurement of the heard frame.
+const MAX_HEARD_AGE: f64 = 0.25;
 
 /// Starts the player thread with `output` as its device; events go to `events`.
 pub fn spawn(output: Box<dyn AudioOutput>, events: Sender<PlayerEvent>) -> PlayerHandle {
@@ -92,6 +94,22 @@ impl Track {
         self.flowing = false;
     }
 
+    /// Moves the track to `target` seconds: a new generation from there (stale audio dropped).
+    fn jump(&mut self, target: f64) -> Result<(), AudioError> {
+        self.shared.generation.fetch_add(1, Ordering::AcqRel);
+        self.pending.clear();
+        self.leveller.reset();
+        self.skipper.reset();
+        while self.rx.try_recv().is_ok() {}
+        let result = self.decoder.seek(target);
+        self.base = target;
+        self.eof_sent = false;
+        self.ended_reported = false;
+        self.shared.store_base(target, self.decoder.sample_rate);
+        self.mark_resumed();
+        result.map(|_| ())
+    }
+
     /// Decoded audio through levelling and skip silence (both pass through when off).
     fn process(&mut self, pcm: Pcm, out: &mut Vec<Pcm>) {
         let mut levelled = Vec::new();
@@ -125,10 +143,20 @@ impl Track {
         let heard = match self.shared.played_frame() {
             Some(frame) => {
                 let taken = frame as f64 / self.rate();
-                if self.playing() {
+                let speed = self.shared.speed() as f64;
+                if let Some((f, at, advancing)) = self.shared.heard() {
+                    // The output measured what the listener hears (its own clock): run on
+                    // from that at the speed in force while playing, never past what the
+                    // device has taken.
+                    let el = if advancing && self.playing() {
+                        at.elapsed().as_secs_f64().min(MAX_HEARD_AGE)
+                    } else {
+                        0.0
+                    };
+                    (f as f64 / self.rate() + el * speed).min(taken)
+                } else if self.playing() {
                     // The device's buffer holds `latency` seconds of output, which is
                     // `latency * speed` seconds of media.
-                    let speed = self.shared.speed() as f64;
                     match self.shared.stamp().filter(|_| self.latency > 0.0) {
                         // Between callbacks the device drains its buffer: run on from the
                         // last frame taken at the speed in force.
@@ -256,6 +284,7 @@ impl Engine {
             PlayerCommand::Stop => {
                 if let Some(t) = self.track.take() {
                     t.shared.stopped.store(true, Ordering::Release);
+                    self.output.stop();
                 }
                 self.emit(PlayerEvent::Status {
                     status: PlayerStatus::Idle,
@@ -298,6 +327,10 @@ impl Engine {
     fn load(&mut self, media: &Media, start: f64, autoplay: bool, token: u64) {
         if let Some(old) = self.track.take() {
             old.shared.stopped.store(true, Ordering::Release);
+            // An episode that ended plays out its last buffered audio; any other is cut.
+            if !(old.ended_reported || old.shared.has_ended()) {
+                self.output.stop();
+            }
         }
         self.emit(PlayerEvent::Status {
             status: PlayerStatus::Loading,
@@ -412,6 +445,10 @@ impl Engine {
         t.shared.paused.store(false, Ordering::Release);
         // Position events say `playing` once the device takes audio again.
         t.mark_resumed();
+        // The first audio is queued before the device is told to go.
+        self.decode_ahead();
+        self.output.play();
+        let t = self.track.as_mut().expect("still loaded");
         let position = t.position();
         let tick = t.position_event(true);
         self.emit(PlayerEvent::Status {
@@ -423,7 +460,20 @@ impl Engine {
 
     fn pause(&mut self) {
         let Some(t) = self.track.as_mut() else { return };
+        let was_playing = t.playing();
         t.shared.paused.store(true, Ordering::Release);
+        if was_playing {
+            // An output that dropped its buffered audio says where the listener stopped
+            // hearing: play resumes from there.
+            if let Some(frame) = self.output.pause() {
+                let t = self.track.as_mut().expect("still loaded");
+                let at = frame as f64 / t.rate();
+                if let Err(e) = t.jump(at) {
+                    tracing::warn!("resume point after pause: {e}");
+                }
+            }
+        }
+        let t = self.track.as_mut().expect("still loaded");
         let position = t.position();
         self.emit(PlayerEvent::Status {
             status: PlayerStatus::Paused,
@@ -434,18 +484,13 @@ impl Engine {
     fn seek(&mut self, seconds: f64) {
         let Some(t) = self.track.as_mut() else { return };
         let target = t.duration.map_or(seconds, |d| seconds.min(d)).max(0.0);
-        t.shared.generation.fetch_add(1, Ordering::AcqRel);
-        t.pending.clear();
-        t.leveller.reset();
-        t.skipper.reset();
-        while t.rx.try_recv().is_ok() {}
-        let result = t.decoder.seek(target);
-        t.base = target;
-        t.eof_sent = false;
-        t.ended_reported = false;
-        t.shared.store_base(target, t.decoder.sample_rate);
-        t.mark_resumed();
-        let token = t.token;
+        let result = t.jump(target);
+        let (token, playing) = (t.token, t.playing());
+        if playing {
+            // The new audio is queued, then the device drops the old: heard at once.
+            self.decode_ahead();
+            self.output.flush();
+        }
         match result {
             Ok(_) => self.emit(PlayerEvent::Seeked { position: target }),
             Err(error) => self.emit(PlayerEvent::Error {

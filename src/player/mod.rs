@@ -10,6 +10,8 @@ mod engine;
 pub mod http_source;
 pub mod mp3index;
 pub mod output;
+#[cfg(target_os = "linux")]
+pub mod pulse;
 pub mod stream;
 
 use std::path::PathBuf;

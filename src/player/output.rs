@@ -13,15 +13,131 @@ pub struct OutputInfo {
 pub trait AudioOutput: Send + 'static {
     /// Starts the device pulling `source` (opening the device on first use).
     fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError>;
+
+    /// Playback (re)starts: the player has unpaused the source and queued its first audio.
+    fn play(&mut self) {}
+
+    /// The player has paused the source. An output that drops the audio it holds (so the
+    /// pause is heard at once) returns the media frame (current generation) where the
+    /// listener stopped hearing; the player resumes from there.
+    fn pause(&mut self) -> Option<u64> {
+        None
+    }
+
+    /// The source jumped (seek): drop audio queued at the device so the new audio is heard
+    /// at once. Called once the new audio is queued.
+    fn flush(&mut self) {}
+
+    /// The track is stopped or replaced: drop what the device holds of it.
+    fn stop(&mut self) {}
 }
 
-/// The system's default output device, through rodio's mixer. Opened on first use and kept.
+/// The system's output. On Linux with a reachable PulseAudio (or pipewire-pulse) server,
+/// audio goes to it directly ([`super::pulse::PulseOutput`]: a sane buffer, the server's
+/// timing for the clock, flush on seek, cork on pause). Otherwise, or with
+/// `EARSHOT_OUTPUT=rodio`, through rodio's mixer on cpal's default device. The choice is
+/// made when the first track starts and kept.
 #[derive(Default)]
 pub struct RodioOutput {
-    sink: Option<rodio::MixerDeviceSink>,
+    backend: Backend,
+    /// Never try PulseAudio directly.
+    rodio_only: bool,
+}
+
+#[derive(Default)]
+enum Backend {
+    #[default]
+    Undecided,
+    #[cfg(target_os = "linux")]
+    Pulse(super::pulse::PulseOutput),
+    Rodio(RodioMixer),
+}
+
+impl RodioOutput {
+    /// Always rodio's mixer (cpal's default host), never PulseAudio directly.
+    pub fn rodio_only() -> Self {
+        Self {
+            backend: Backend::Undecided,
+            rodio_only: true,
+        }
+    }
+
+    /// Which backend plays: "pulseaudio", "rodio", or "none yet".
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Undecided => "none yet",
+            #[cfg(target_os = "linux")]
+            Backend::Pulse(_) => "pulseaudio",
+            Backend::Rodio(_) => "rodio",
+        }
+    }
+
+    fn decide(&mut self) {
+        if !matches!(self.backend, Backend::Undecided) {
+            return;
+        }
+        let forced_rodio =
+            self.rodio_only || std::env::var("EARSHOT_OUTPUT").is_ok_and(|v| v == "rodio");
+        #[cfg(target_os = "linux")]
+        if !forced_rodio {
+            match super::pulse::PulseOutput::connect() {
+                Ok(p) => {
+                    tracing::info!("audio output: PulseAudio, directly");
+                    self.backend = Backend::Pulse(p);
+                    return;
+                }
+                Err(e) => tracing::info!("audio output: rodio ({e})"),
+            }
+        }
+        let _ = forced_rodio;
+        self.backend = Backend::Rodio(RodioMixer::default());
+    }
 }
 
 impl AudioOutput for RodioOutput {
+    fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
+        self.decide();
+        match &mut self.backend {
+            #[cfg(target_os = "linux")]
+            Backend::Pulse(p) => p.start(source),
+            Backend::Rodio(r) => r.start(source),
+            Backend::Undecided => unreachable!("decided above"),
+        }
+    }
+    fn play(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Backend::Pulse(p) = &mut self.backend {
+            p.play();
+        }
+    }
+    fn pause(&mut self) -> Option<u64> {
+        #[cfg(target_os = "linux")]
+        if let Backend::Pulse(p) = &mut self.backend {
+            return p.pause();
+        }
+        None
+    }
+    fn flush(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Backend::Pulse(p) = &mut self.backend {
+            p.flush();
+        }
+    }
+    fn stop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Backend::Pulse(p) = &mut self.backend {
+            p.stop();
+        }
+    }
+}
+
+/// The default output device through rodio's mixer. Opened on first use and kept.
+#[derive(Default)]
+pub struct RodioMixer {
+    sink: Option<rodio::MixerDeviceSink>,
+}
+
+impl AudioOutput for RodioMixer {
     fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
         if self.sink.is_none() {
             let started = std::time::Instant::now();

@@ -51,6 +51,18 @@ pub struct Shared {
     /// sample, so the clock can run smoothly between device callbacks.
     stamp_frame: AtomicU64,
     stamp_ns: AtomicU64,
+    /// The output's own clock, when it has one (PulseAudio's timing info): the frame being
+    /// heard at an instant. Overrides the stamps + fixed latency estimate.
+    heard: std::sync::Mutex<Option<Heard>>,
+}
+
+/// A frame the output measured as heard at an instant (see [`Shared::store_heard`]).
+#[derive(Debug, Clone, Copy)]
+struct Heard {
+    tag: u64,
+    frame: u64,
+    at: std::time::Instant,
+    advancing: bool,
 }
 
 fn epoch() -> std::time::Instant {
@@ -71,6 +83,7 @@ impl Shared {
             volume: AtomicU32::new(1.0f32.to_bits()),
             stamp_frame: AtomicU64::new(0),
             stamp_ns: AtomicU64::new(0),
+            heard: std::sync::Mutex::new(None),
         })
     }
 
@@ -136,6 +149,37 @@ impl Shared {
                 epoch() + std::time::Duration::from_nanos(ns),
             )
         })
+    }
+
+    /// The generation tag of the current generation (what [`Self::last_taken`] reports).
+    pub fn generation_tag(&self) -> u32 {
+        self.generation.load(Ordering::Acquire) & 0xffff
+    }
+
+    /// The last frame the device took and the tag of its generation (16 bits), whatever the
+    /// current generation is.
+    pub fn last_taken(&self) -> (u32, u64) {
+        let packed = self.played.load(Ordering::Acquire);
+        ((packed >> FRAME_BITS) as u32, packed & FRAME_MASK)
+    }
+
+    /// The output measured media `frame` of generation `tag` at the listener at `at`;
+    /// `advancing` when playback was running then (the frame moves on in real time).
+    pub fn store_heard(&self, tag: u32, frame: u64, at: std::time::Instant, advancing: bool) {
+        *self.heard.lock().unwrap_or_else(|e| e.into_inner()) = Some(Heard {
+            tag: (tag as u64 & 0xffff) << FRAME_BITS,
+            frame,
+            at,
+            advancing,
+        });
+    }
+
+    /// The output's last measurement of the frame heard (current generation only):
+    /// (frame, when, advancing).
+    pub fn heard(&self) -> Option<(u64, std::time::Instant, bool)> {
+        let h = (*self.heard.lock().unwrap_or_else(|e| e.into_inner()))?;
+        let generation = self.generation.load(Ordering::Acquire);
+        (h.tag == Self::gen_tag(generation)).then_some((h.frame, h.at, h.advancing))
     }
 
     /// Marks `seconds` as the current generation's position until the device takes audio.
@@ -208,6 +252,11 @@ impl StreamSource {
     /// True while the stream is paused (it then yields silence without advancing).
     pub fn is_silent_paused(&self) -> bool {
         self.shared.paused.load(Ordering::Relaxed)
+    }
+
+    /// The state it shares with the player thread.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// How many samples the device wanted while nothing was decoded yet.
