@@ -9,6 +9,8 @@ use std::collections::HashSet;
 use ammonia::{Builder, UrlRelative};
 use url::Url;
 
+use crate::transcript::util::element_name;
+
 /// Sanitizes feed HTML for display: no script/style/iframe/object/embed/form, no event
 /// handlers or style attributes, no images (an `<img>` becomes its alt text), links only
 /// http/https/mailto (relative ones resolved against `base`, dropped without one), every `<a>`
@@ -198,13 +200,7 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
 fn tag_name(tag: &str) -> (bool, String) {
     let inner = tag.trim_start_matches('<');
     let closing = inner.starts_with('/');
-    let name: String = inner
-        .trim_start_matches('/')
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    (closing, name)
+    (closing, element_name(inner))
 }
 
 fn attr_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {

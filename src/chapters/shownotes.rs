@@ -22,6 +22,7 @@
 //! runs qualify, the longest wins (the first of equals).
 
 use super::{normalize, Chapter};
+use crate::transcript::util::element_name;
 
 /// The fewest chapter lines that make a list.
 pub const MIN_RUN: usize = 2;
@@ -441,12 +442,7 @@ fn html_to_text(html: &str) -> String {
         let tag = &rest[1..end];
         rest = &rest[end + 1..];
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let name = element_name(tag);
         if name.is_empty() {
             if !tag.starts_with('!') && !tag.starts_with('?') && !closing {
                 // "<" followed by something that is not a tag name: text after all.

@@ -32,29 +32,27 @@ pub(crate) trait Ext {
     }
 }
 
-impl Ext for rss::extension::Extension {
-    fn text(&self) -> Option<&str> {
-        self.value()
-    }
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.get(key).map(String::as_str)
-    }
-    fn attr_map(&self) -> &BTreeMap<String, String> {
-        &self.attrs
-    }
+/// The two crates' extension elements have the same shape (`value()`, `attrs`) but no trait.
+macro_rules! impl_ext {
+    ($($t:ty),*) => {$(
+        impl Ext for $t {
+            fn text(&self) -> Option<&str> {
+                self.value()
+            }
+            fn attr(&self, key: &str) -> Option<&str> {
+                self.attrs.get(key).map(String::as_str)
+            }
+            fn attr_map(&self) -> &BTreeMap<String, String> {
+                &self.attrs
+            }
+        }
+    )*};
 }
 
-impl Ext for atom_syndication::extension::Extension {
-    fn text(&self) -> Option<&str> {
-        self.value()
-    }
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.get(key).map(String::as_str)
-    }
-    fn attr_map(&self) -> &BTreeMap<String, String> {
-        &self.attrs
-    }
-}
+impl_ext!(
+    rss::extension::Extension,
+    atom_syndication::extension::Extension
+);
 
 pub(crate) type Map<E> = BTreeMap<String, BTreeMap<String, Vec<E>>>;
 

@@ -192,13 +192,7 @@ pub(crate) fn strip_tags(s: &str) -> String {
             Some(len) => {
                 // Skip to just past the closer. Line-breaking tags leave a space; inline ones
                 // (`<i>`, `<font …>`) leave nothing, so "<i>Hi</i>," stays "Hi,".
-                let tag = s[i + 1..i + len]
-                    .trim_start_matches('/')
-                    .to_ascii_lowercase();
-                let name: String = tag
-                    .chars()
-                    .take_while(char::is_ascii_alphanumeric)
-                    .collect();
+                let name = element_name(&s[i + 1..i + len]);
                 if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr" | "td") {
                     out.push(' ');
                 }
@@ -210,6 +204,15 @@ pub(crate) fn strip_tags(s: &str) -> String {
         }
     }
     collapse_ws(&decode_entities(&out))
+}
+
+/// The element name of what stands inside a tag's `<…>`, lower-cased (`/P class=x` → `p`).
+pub(crate) fn element_name(tag: &str) -> String {
+    tag.trim_start_matches('/')
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 /// [`parse_clock`], guarded: a field too long to be a time is refused before it can overflow.

@@ -8,7 +8,7 @@
 
 use super::plain::speaker_label;
 use super::util::clock;
-use super::util::{collapse_ws, decode_entities};
+use super::util::{collapse_ws, decode_entities, element_name};
 use super::{finish, Segment, Word};
 use crate::error::{Error, Result};
 
@@ -169,12 +169,7 @@ fn parse_payload(payload: &str, start: f64, end: f64) -> Payload {
         };
         let tag = rest[open + 1..open + close].trim();
         rest = &rest[open + close + 1..];
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let name = element_name(tag);
         if tag.starts_with(|c: char| c.is_ascii_digit()) {
             if let Some(t) = clock(tag) {
                 let prev = chunks.last().map_or(start, |c| c.0);
