@@ -261,37 +261,46 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
-/// A loopback HTTP/1.1 server answering every GET with `len` bytes: `block` repeated.
-fn serve_repeated(block: std::sync::Arc<Vec<u8>>, len: u64) -> String {
-    use std::io::{BufRead, BufReader, Write};
+/// A loopback HTTP server whose every connection `serve` handles on a thread of its own;
+/// returns the address of `path` on it.
+fn loopback(
+    path: &str,
+    serve: impl Fn(std::net::TcpStream) -> std::io::Result<()> + Clone + Send + 'static,
+) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/bench.mp3", listener.local_addr().unwrap());
+    let url = format!("http://{}{path}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let block = block.clone();
-            std::thread::spawn(move || -> std::io::Result<()> {
-                let mut reader = BufReader::new(stream.try_clone()?);
-                let mut line = String::new();
-                while reader.read_line(&mut line)? > 2 {
-                    line.clear();
-                }
-                let mut out = stream;
-                write!(
-                    out,
-                    "HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: {len}\r\n\
-                     ETag: \"bench\"\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n"
-                )?;
-                let mut left = len;
-                while left > 0 {
-                    let n = left.min(block.len() as u64) as usize;
-                    out.write_all(&block[..n])?;
-                    left -= n as u64;
-                }
-                Ok(())
-            });
+            let serve = serve.clone();
+            std::thread::spawn(move || serve(stream));
         }
     });
     url
+}
+
+/// A loopback HTTP/1.1 server answering every GET with `len` bytes: `block` repeated.
+fn serve_repeated(block: std::sync::Arc<Vec<u8>>, len: u64) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    loopback("/bench.mp3", move |stream| {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut line = String::new();
+        while reader.read_line(&mut line)? > 2 {
+            line.clear();
+        }
+        let mut out = stream;
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: {len}\r\n\
+             ETag: \"bench\"\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(block.len() as u64) as usize;
+            out.write_all(&block[..n])?;
+            left -= n as u64;
+        }
+        Ok(())
+    })
 }
 
 /// `.part` files written like [`earshot::download::FsStorage`] but never fsynced: the same work
@@ -781,21 +790,16 @@ fn bench_decode(minutes: u32, file: Option<std::path::PathBuf>, runs: usize, see
     ours.sort();
     ffmpeg.sort();
     let (o, f) = (ours[runs / 2], ffmpeg[runs / 2]);
-    let speed = |d: Duration| media_secs / d.as_secs_f64();
-    println!(
-        "{:<34} median {:>8.1} ms (min {:>8.1})  {:>6.0}× real time",
-        "earshot Decoder (open + decode)",
-        o.as_secs_f64() * 1e3,
-        ours[0].as_secs_f64() * 1e3,
-        speed(o)
-    );
-    println!(
-        "{:<34} median {:>8.1} ms (min {:>8.1})  {:>6.0}× real time",
-        "ffmpeg -i f.mp3 -f null -",
-        f.as_secs_f64() * 1e3,
-        ffmpeg[0].as_secs_f64() * 1e3,
-        speed(f)
-    );
+    let row = |name: &str, median: Duration, min: Duration| {
+        println!(
+            "{name:<34} median {:>8.1} ms (min {:>8.1})  {:>6.0}× real time",
+            median.as_secs_f64() * 1e3,
+            min.as_secs_f64() * 1e3,
+            media_secs / median.as_secs_f64()
+        );
+    };
+    row("earshot Decoder (open + decode)", o, ours[0]);
+    row("ffmpeg -i f.mp3 -f null -", f, ffmpeg[0]);
     println!(
         "throughput ratio earshot/ffmpeg: {:.2}× (goal ≥ 0.9×)",
         f.as_secs_f64() / o.as_secs_f64()

@@ -13,57 +13,48 @@ use earshot::player::{self, Media, PlayerCommand, PlayerEvent};
 /// A loopback HTTP/1.1 server for `body` with Range support; each response waits `delay`
 /// first (a stand-in for a far-away host's round trip).
 fn serve(body: Arc<Vec<u8>>, delay: Duration) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/episode.mp3", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let body = body.clone();
-            std::thread::spawn(move || -> std::io::Result<()> {
-                let mut reader = BufReader::new(stream.try_clone()?);
-                let mut out = stream;
-                loop {
-                    let mut range = None;
-                    let mut line = String::new();
-                    if reader.read_line(&mut line)? == 0 {
-                        return Ok(());
-                    }
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line)? <= 2 {
-                            break;
-                        }
-                        let lower = line.to_ascii_lowercase();
-                        if let Some(v) = lower.strip_prefix("range: bytes=") {
-                            let (a, b) = v.trim().split_once('-').unwrap_or((v.trim(), ""));
-                            range =
-                                Some((a.parse::<usize>().unwrap_or(0), b.parse::<usize>().ok()));
-                        }
-                    }
-                    std::thread::sleep(delay);
-                    let len = body.len();
-                    let (start, end) = match range {
-                        Some((a, b)) => (a.min(len), b.map(|b| b + 1).unwrap_or(len).min(len)),
-                        None => (0, len),
-                    };
-                    let head = if range.is_some() {
-                        format!(
-                            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {start}-{}/{len}\r\n",
-                            end.saturating_sub(1)
-                        )
-                    } else {
-                        "HTTP/1.1 200 OK\r\n".to_string()
-                    };
-                    write!(
-                        out,
-                        "{head}Content-Type: audio/mpeg\r\nContent-Length: {}\r\nAccept-Ranges: bytes\r\nETag: \"e\"\r\n\r\n",
-                        end - start
-                    )?;
-                    out.write_all(&body[start..end])?;
+    super::loopback("/episode.mp3", move |stream| {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut out = stream;
+        loop {
+            let mut range = None;
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            loop {
+                line.clear();
+                if reader.read_line(&mut line)? <= 2 {
+                    break;
                 }
-            });
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("range: bytes=") {
+                    let (a, b) = v.trim().split_once('-').unwrap_or((v.trim(), ""));
+                    range = Some((a.parse::<usize>().unwrap_or(0), b.parse::<usize>().ok()));
+                }
+            }
+            std::thread::sleep(delay);
+            let len = body.len();
+            let (start, end) = match range {
+                Some((a, b)) => (a.min(len), b.map(|b| b + 1).unwrap_or(len).min(len)),
+                None => (0, len),
+            };
+            let head = if range.is_some() {
+                format!(
+                    "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {start}-{}/{len}\r\n",
+                    end.saturating_sub(1)
+                )
+            } else {
+                "HTTP/1.1 200 OK\r\n".to_string()
+            };
+            write!(
+                out,
+                "{head}Content-Type: audio/mpeg\r\nContent-Length: {}\r\nAccept-Ranges: bytes\r\nETag: \"e\"\r\n\r\n",
+                end - start
+            )?;
+            out.write_all(&body[start..end])?;
         }
-    });
-    url
+    })
 }
 
 /// Load with autoplay, then time until the device gets its first real sample; then a seek to
