@@ -8,6 +8,7 @@
 //! - [`fetch`], [`subscriptions`], [`opml`]: feeds over HTTP, refresh, import and export.
 
 pub mod align;
+pub mod alignment;
 pub mod chapters;
 pub mod demo;
 pub mod download;

@@ -112,7 +112,11 @@ struct Inner {
     player: PlayerHandle,
     state: Mutex<State>,
     sink: Sink,
+    /// Called after an episode is loaded (e.g. to start aligning its transcript).
+    load_hooks: Mutex<Vec<LoadHook>>,
 }
+
+type LoadHook = Box<dyn Fn(EpisodeId) + Send + Sync>;
 
 #[derive(Clone)]
 pub struct Session {
@@ -153,6 +157,7 @@ impl Session {
                 sleep_chapter_end: None,
             }),
             sink: Box::new(sink),
+            load_hooks: Mutex::new(Vec::new()),
         });
         let settings = {
             let lib = inner.library.lock().unwrap_or_else(|p| p.into_inner());
@@ -279,7 +284,25 @@ impl Session {
             autoplay,
             token,
         });
+        for hook in self
+            .inner
+            .load_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            hook(episode);
+        }
         Ok(self.snapshot())
+    }
+
+    /// Calls `f` with every episode loaded from now on (after it is handed to the player).
+    pub fn on_load(&self, f: impl Fn(EpisodeId) + Send + Sync + 'static) {
+        self.inner
+            .load_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(f));
     }
 
     pub fn play(&self) {

@@ -219,6 +219,12 @@ impl Library {
                 params![id.0, i as i64, c.start, c.end, c.title, c.img, c.url, c.toc, source],
             )?;
         }
+        // New chapters carry their source's times: drift correction has not moved them.
+        tx.execute(
+            "UPDATE alignment_state SET chapters_shifted = 0, original_chapters = NULL
+             WHERE episode_id = ?1",
+            [id.0],
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! stored in SQLite (WAL, versioned migrations). A `Library` value owns its connection; nothing
 //! here is global, so tests each use their own in-memory or temporary database.
 
+mod alignment;
 mod downloads;
 mod feeds;
 mod queue;
@@ -13,6 +14,7 @@ pub use feeds::{FeedState, StoreOutcome};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use alignment::{AlignmentRecord, DriftShift, DriftSummary};
 pub use downloads::{DownloadRecord, DownloadSource};
 pub use queue::QueueItem;
 pub use transcripts::{fts_query, SearchHit, TranscriptSource};

@@ -185,6 +185,27 @@ INSERT INTO transcript_state (episode_id, source, format, fetched_at)
     FROM transcript_segments;
 "#,
         ),
+        // 8: alignment and drift correction per episode (issue 8): the job's state, the audio it
+        // was made for (`audio_id`: size and modification time of the local file, so a changed
+        // file is done again), the drift report, and the publisher's segments and chapters as
+        // they were before correction (a later run starts again from them).
+        M::up(
+            r#"
+CREATE TABLE alignment_state (
+    episode_id        INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+    kind              TEXT NOT NULL,
+    state             TEXT NOT NULL,
+    audio_id          TEXT,
+    error             TEXT,
+    report            TEXT,
+    original_segments TEXT,
+    original_chapters TEXT,
+    chapters_shifted  INTEGER NOT NULL DEFAULT 0,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX alignment_unfinished ON alignment_state (state) WHERE state IN ('queued', 'running');
+"#,
+        ),
     ])
 }
 

@@ -94,7 +94,7 @@ fn progress_survives_reopening_the_file() {
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(lib.schema_version().unwrap(), 7);
+    assert_eq!(lib.schema_version().unwrap(), 8);
 }
 
 #[test]

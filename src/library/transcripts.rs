@@ -128,6 +128,8 @@ impl Library {
         )?;
         tx.execute("DELETE FROM transcript_fts WHERE episode_id = ?1", [id.0])?;
         insert_segments(&tx, id.0, segments)?;
+        // A new transcript: any alignment or drift correction was of the old one.
+        tx.execute("DELETE FROM alignment_state WHERE episode_id = ?1", [id.0])?;
         let untimed = untimed.map(|u| serde_json::to_string(u).expect("transcript serializes"));
         tx.execute(
             "INSERT INTO transcript_state (episode_id, source, format, untimed, fetched_at, error)
