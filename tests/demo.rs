@@ -21,7 +21,10 @@ struct TruthPara {
 }
 
 fn truth() -> Truth {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/episode2.truth.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/episode2.truth.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
