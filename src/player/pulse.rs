@@ -328,18 +328,24 @@ pub struct PulseOutput {
 }
 
 impl PulseOutput {
-    /// Connects to the server (2 s at most); `Err` says why there is none.
+    /// Connects to the server the environment names (2 s at most); `Err` says why there is
+    /// none.
     pub fn connect() -> Result<PulseOutput, String> {
-        if pulseaudio::socket_path_from_env().is_none() {
-            return Err("no PulseAudio server socket".into());
-        }
+        let socket = pulseaudio::socket_path_from_env().ok_or("no PulseAudio server socket")?;
+        Self::connect_at(&socket)
+    }
+
+    /// Connects to the server listening at `socket` (2 s at most).
+    pub fn connect_at(socket: &std::path::Path) -> Result<PulseOutput, String> {
+        let stream = std::os::unix::net::UnixStream::connect(socket)
+            .map_err(|e| format!("PulseAudio at {}: {e}", socket.display()))?;
+        let cookie = pulseaudio::cookie_path_from_env().and_then(|p| std::fs::read(p).ok());
         // The handshake blocks with no timeout: run it aside, and give up on a hung server.
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("earshot-pulse-connect".into())
             .spawn(move || {
-                let name = std::ffi::CString::new("Earshot").expect("no NUL");
-                let _ = tx.send(pulseaudio::Client::from_env(name));
+                let _ = tx.send(pulseaudio::Client::new_unix(c"Earshot", stream, cookie));
             })
             .map_err(|e| e.to_string())?;
         let client = rx
