@@ -39,6 +39,8 @@ fn main() {
         "sleep_timer_set",
         "library_search",
         "transcript_import",
+        "transcript_align",
+        "transcript_align_cancel",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

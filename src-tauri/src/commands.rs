@@ -1,5 +1,6 @@
 //! IPC commands (see `docs/ipc.md`). Each one is a line or two over the core session.
 
+use earshot::alignment::{Alignment, AlignmentUpdate};
 use earshot::chapters::Chapter;
 use earshot::downloads::{DownloadRow, Downloads};
 use earshot::library::{EpisodeId, EpisodeSummary, PodcastId, PodcastSummary};
@@ -45,6 +46,8 @@ pub struct EpisodeDetail {
     /// Sanitized HTML, time stamps turned into seek links.
     show_notes_html: Option<String>,
     link: Option<String>,
+    /// The transcript's alignment to this copy of the audio (`null`: none was started).
+    alignment: Option<AlignmentUpdate>,
 }
 
 /// A chapter as the UI shows it: the chapter plus whether the listener skips it.
@@ -242,6 +245,7 @@ fn library_episodes(s: State<'_, Session>, podcast_id: i64) -> Res<Vec<EpisodeSu
 async fn episode_detail(
     s: State<'_, Session>,
     subs: State<'_, Subscriptions>,
+    a: State<'_, Alignment>,
     episode_id: i64,
 ) -> Res<EpisodeDetail> {
     let id = EpisodeId(episode_id);
@@ -254,6 +258,11 @@ async fn episode_detail(
     if let Err(e) = subs.ensure_transcript(id, Some(&data_dir)).await {
         tracing::warn!("transcript for episode {episode_id}: {e}");
     }
+    // A transcript and a local file: aligned (or checked for drift) once, in the background.
+    if let Err(e) = a.ensure(id) {
+        tracing::warn!("alignment of episode {episode_id}: {e}");
+    }
+    let alignment = a.status(id)?;
     let lib = s.library();
     let media = lib.episode(id)?;
     let base = media.link.as_deref().and_then(|l| url::Url::parse(l).ok());
@@ -292,6 +301,7 @@ async fn episode_detail(
         transcript_from: lib.transcript_source(id)?.filter(|t| !t.source.is_empty()),
         show_notes_html,
         link: media.link,
+        alignment,
     })
 }
 
@@ -352,11 +362,31 @@ fn library_search(
 #[tauri::command]
 fn transcript_import(
     subs: State<'_, Subscriptions>,
+    a: State<'_, Alignment>,
     episode_id: i64,
     name: String,
     text: String,
 ) -> Res<Vec<Segment>> {
-    Ok(subs.import_transcript(EpisodeId(episode_id), &name, text.as_bytes())?)
+    let segments = subs.import_transcript(EpisodeId(episode_id), &name, text.as_bytes())?;
+    // A new transcript: aligned to the local file, if there is one.
+    if let Err(e) = a.ensure(EpisodeId(episode_id)) {
+        tracing::warn!("alignment of episode {episode_id}: {e}");
+    }
+    Ok(segments)
+}
+
+/// Starts (or retries) aligning the episode's transcript to its local audio file (or checking
+/// a timed one for drift); progress comes as `alignment` events.
+#[tauri::command]
+fn transcript_align(a: State<'_, Alignment>, episode_id: i64) -> Res<Option<AlignmentUpdate>> {
+    a.request(EpisodeId(episode_id))?;
+    Ok(a.status(EpisodeId(episode_id))?)
+}
+
+/// Cancels the episode's alignment; its transcript keeps the times it had.
+#[tauri::command]
+fn transcript_align_cancel(a: State<'_, Alignment>, episode_id: i64) -> Res<()> {
+    Ok(a.cancel(EpisodeId(episode_id))?)
 }
 
 #[tauri::command]
@@ -507,6 +537,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         player_next,
         sleep_timer_set,
         library_search,
-        transcript_import
+        transcript_import,
+        transcript_align,
+        transcript_align_cancel
     ]
 }

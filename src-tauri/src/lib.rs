@@ -5,6 +5,7 @@ mod commands;
 
 use std::path::PathBuf;
 
+use earshot::alignment::Alignment;
 use earshot::download::DownloadConfig;
 use earshot::downloads::Downloads;
 use earshot::fetch::Http;
@@ -23,6 +24,9 @@ pub const LIBRARY_EVENT: &str = "library";
 pub const QUEUE_EVENT: &str = "queue";
 /// Download progress and state changes (`earshot::downloads::DownloadUpdate`).
 pub const DOWNLOAD_EVENT: &str = "download";
+
+/// Transcript alignment and drift correction (`earshot::alignment::AlignmentUpdate`).
+pub const ALIGNMENT_EVENT: &str = "alignment";
 
 /// Where the library and downloaded audio live. `EARSHOT_DATA_DIR` overrides (tests use it).
 fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, String> {
@@ -85,6 +89,32 @@ fn open_downloads(app: &tauri::AppHandle, session: &Session) -> Result<Downloads
         }
     }
     Ok(downloads)
+}
+
+/// Background alignment of transcripts to downloaded (or bundled) audio: started when a
+/// download finishes and when an episode is loaded; progress goes to the window.
+fn open_alignment(
+    app: &tauri::AppHandle,
+    session: &Session,
+    downloads: &Downloads,
+) -> Result<Alignment, String> {
+    let dir = data_dir(app)?;
+    let alignment = Alignment::start(session.library_handle(), &dir).map_err(|e| e.to_string())?;
+    let emitter = app.clone();
+    alignment.on_update(move |u| {
+        if let Err(e) = emitter.emit(ALIGNMENT_EVENT, u) {
+            tracing::warn!("could not send an alignment event to the window: {e}");
+        }
+    });
+    alignment.follow_downloads(downloads);
+    alignment.follow_session(session);
+    // The episode restored at launch was loaded before the service existed.
+    if let Some(id) = session.snapshot().episode_id {
+        if let Err(e) = alignment.ensure(id) {
+            tracing::warn!("alignment of episode {}: {e}", id.0);
+        }
+    }
+    Ok(alignment)
 }
 
 /// Media keys and the desktop's player controls (MPRIS on Linux). Optional: without a session
@@ -204,6 +234,11 @@ pub fn run() {
                 tracing::error!("Earshot cannot start its downloads: {e}");
                 e
             })?;
+            let alignment = open_alignment(app.handle(), &session, &downloads).map_err(|e| {
+                tracing::error!("Earshot cannot start aligning transcripts: {e}");
+                e
+            })?;
+            app.manage(alignment);
             app.manage(downloads);
             if let Some(controls) = attach_media_controls(app.handle(), &session) {
                 app.manage(controls);
@@ -224,6 +259,10 @@ pub fn run() {
             }
             if let Some(downloads) = handle.try_state::<Downloads>() {
                 downloads.shutdown();
+            }
+            // A job under way is queued again at the next start.
+            if let Some(alignment) = handle.try_state::<Alignment>() {
+                alignment.shutdown();
             }
         }
     });
