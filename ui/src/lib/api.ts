@@ -105,6 +105,29 @@ export type EpisodeDetail = {
   chaptersFrom: ChaptersFrom | null;
   /** Where the transcript came from, or null (no transcript). */
   transcriptFrom: TranscriptFrom | null;
+  /** The transcript's alignment to this copy of the audio, or null (none was started). */
+  alignment?: AlignmentUpdate | null;
+};
+
+/** One shift drift correction applied: from `from` (the publisher's time), `offset` s are added. */
+export type DriftShift = { from: number; offset: number };
+
+export type AlignmentState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** Tauri event `alignment` (and `EpisodeDetail.alignment`): one per change of a job. */
+export type AlignmentUpdate = {
+  episodeId: number;
+  /** `align`: an untimed transcript put in step with the audio; `drift`: a timed one checked. */
+  kind: 'align' | 'drift';
+  state: AlignmentState;
+  /** 0–1 (1 when done). */
+  progress: number;
+  /** Why it failed: a sentence for the listener. */
+  error: string | null;
+  /** Drift corrections applied (empty when the times matched). */
+  shifts: DriftShift[];
+  /** The chapters were moved by the same shifts. */
+  chaptersShifted: boolean;
 };
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'ended';
@@ -343,6 +366,11 @@ export const api = {
   /** A transcript file the listener chose (read by the page): stored, replacing the episode's. */
   transcriptImport: (episodeId: number, name: string, text: string) =>
     call<Segment[]>('transcript_import', { episodeId, name, text }),
+  /** Starts (or retries) aligning the episode's transcript to its local audio; progress as `alignment` events. */
+  transcriptAlign: (episodeId: number) =>
+    call<AlignmentUpdate | null>('transcript_align', { episodeId }),
+  /** Cancels it; the transcript keeps the times it had. */
+  transcriptAlignCancel: (episodeId: number) => call<null>('transcript_align_cancel', { episodeId }),
 };
 
 // ---- Event streams -----------------------------------------------------------
@@ -351,6 +379,7 @@ export const PLAYER_EVENT = 'player';
 export const LIBRARY_EVENT = 'library';
 export const DOWNLOAD_EVENT = 'download';
 export const QUEUE_EVENT = 'queue';
+export const ALIGNMENT_EVENT = 'alignment';
 
 /** Subscribe to the single `player` event stream. Resolves to an unsubscribe function. */
 export function onPlayerEvent(handler: (event: PlayerEvent) => void): Promise<UnlistenFn> {
@@ -370,4 +399,9 @@ export function onDownloadEvent(handler: (update: DownloadUpdate) => void): Prom
 /** Subscribe to the `queue` event: the whole Up Next queue whenever it changes. */
 export function onQueueEvent(handler: (queue: QueueItem[]) => void): Promise<UnlistenFn> {
   return listen<QueueItem[]>(QUEUE_EVENT, (e) => handler(e.payload));
+}
+
+/** Subscribe to the `alignment` event: one update per change of a transcript alignment job. */
+export function onAlignmentEvent(handler: (update: AlignmentUpdate) => void): Promise<UnlistenFn> {
+  return listen<AlignmentUpdate>(ALIGNMENT_EVENT, (e) => handler(e.payload));
 }

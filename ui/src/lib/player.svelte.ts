@@ -354,6 +354,24 @@ class Player {
     this.segments = sortedByStart(segments);
   }
 
+  /**
+   * The episode's transcript and chapters changed in the library (aligned to the audio, or
+   * corrected for drift): read them again if it is the episode shown.
+   */
+  async reloadTranscript(episodeId: number) {
+    if (this.detail?.episode.id !== episodeId) return;
+    try {
+      const d = await api.episodeDetail(episodeId);
+      const cur = this.detail;
+      if (!cur || cur.episode.id !== episodeId) return;
+      this.detail = { ...cur, segments: d.segments, chapters: d.chapters, alignment: d.alignment };
+      this.chapters = sortedByStart(d.chapters);
+      this.segments = sortedByStart(d.segments);
+    } catch (e) {
+      errors.report(e, 'Could not read the aligned transcript');
+    }
+  }
+
   /** Play the first episode in Up Next now (the backend takes it out of the queue). */
   async next() {
     try {

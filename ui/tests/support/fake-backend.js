@@ -49,6 +49,9 @@ import {
 // Transcripts: transcript: 'long' gives episode 2 a 3-hour transcript of 5,000 lines (with word
 // times, six chapters); `transcript_import` parses a small WebVTT file (else rejects);
 // `library_search` finds lines by case- and accent-insensitive substrings.
+// Alignment: alignment ({ [episodeId]: partial AlignmentUpdate } → `EpisodeDetail.alignment`);
+// `transcript_align` queues, `transcript_align_cancel` cancels (each with an `alignment` event);
+// `__fake.emitAlignment(id, patch)` / `__fake.finishAlignment(id, segments, patch)` move it.
 const cfg = {
   tickMs: 200,
   failLibrary: false,
@@ -126,10 +129,39 @@ function detailOf(episodeId) {
     d.segments = clone(imported.segments);
     d.transcriptFrom = { source: 'file', format: imported.format };
   }
+  const realigned = alignedSegments.get(episodeId);
+  if (realigned) d.segments = clone(realigned);
   d.segments = d.segments.map((s) => ({ estimated: false, ...s }));
   d.transcriptFrom ??= null;
+  d.alignment = alignments.has(episodeId) ? clone(alignments.get(episodeId)) : null;
   return d;
 }
+
+// ---- alignment (issue 8) --------------------------------------------------------------
+
+/** episodeId → the newest AlignmentUpdate (seeded by `cfg.alignment`, moved by commands/tests). */
+const alignments = new Map();
+/** episodeId → segments stored by a finished alignment (`__fake.finishAlignment`). */
+const alignedSegments = new Map();
+
+function alignmentUpdate(episodeId, patch) {
+  const prev = alignments.get(episodeId);
+  const u = {
+    episodeId,
+    kind: 'align',
+    state: 'queued',
+    progress: 0,
+    error: null,
+    shifts: [],
+    chaptersShifted: false,
+    ...(prev ?? {}),
+    ...patch,
+  };
+  alignments.set(episodeId, u);
+  return u;
+}
+// `fake: { alignment: { [episodeId]: { state, progress, … } } }`: what `episode_detail` says at first.
+for (const [id, u] of Object.entries(cfg.alignment ?? {})) alignmentUpdate(Number(id), u);
 
 // ---- transcripts and search ----------------------------------------------------------
 
@@ -708,6 +740,20 @@ function handle(cmd, args) {
       importedTranscripts.set(args.episodeId, { segments, format: 'vtt' });
       return clone(segments);
     }
+    case 'transcript_align': {
+      if (!episodeById.has(args.episodeId)) throw { kind: 'notFound', message: `no episode ${args.episodeId}` };
+      const u = alignmentUpdate(args.episodeId, { state: 'queued', progress: 0, error: null });
+      emitSoon(clone(u), 'alignment');
+      return clone(u);
+    }
+    case 'transcript_align_cancel': {
+      const prev = alignments.get(args.episodeId);
+      if (prev && (prev.state === 'queued' || prev.state === 'running')) {
+        const u = alignmentUpdate(args.episodeId, { state: 'cancelled', progress: 0 });
+        emitSoon(clone(u), 'alignment');
+      }
+      return null;
+    }
     case 'player_snapshot':
       return snapshot();
     case 'player_set_speed': {
@@ -1057,6 +1103,15 @@ mockIPC(handle, { shouldMockEvents: true });
 
 window.__fake = {
   calls,
+  /** An `alignment` event (merged into the episode's last update) as the backend sends it. */
+  emitAlignment(episodeId, patch) {
+    emit(clone(alignmentUpdate(episodeId, patch)), 'alignment');
+  },
+  /** The job finished: `segments` are stored (what `episode_detail` returns), then `done`. */
+  finishAlignment(episodeId, segments, patch = {}) {
+    if (segments) alignedSegments.set(episodeId, clone(segments));
+    emit(clone(alignmentUpdate(episodeId, { state: 'done', progress: 1, error: null, ...patch })), 'alignment');
+  },
   /** Calls of one command, args only. */
   argsOf: (cmd) => calls.filter((c) => c.cmd === cmd).map((c) => c.args),
   position,
