@@ -482,3 +482,145 @@ fn drift_in_a_copy_with_an_ad_is_corrected_and_the_chapters_move_with_it() {
     assert!((again[1].start - moved[1].start).abs() < 1e-9, "{again:?}");
     a.shutdown();
 }
+
+#[test]
+fn loading_the_demos_untimed_episode_aligns_it_and_the_timed_one_is_left_alone() {
+    use earshot::player::output::manual::ManualOutput;
+    use earshot::session::Session;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lib = Library::open(&tmp.path().join("library.sqlite3")).unwrap();
+    let podcast = earshot::demo::install(&mut lib, tmp.path()).unwrap();
+    let eps = lib.episodes(podcast).unwrap();
+    let untimed = eps
+        .iter()
+        .find(|e| e.title.contains("without timings"))
+        .map(|e| e.id);
+    let Some(untimed) = untimed else {
+        eprintln!("skipped: the demo has no untimed episode");
+        return;
+    };
+    let timed = eps.iter().find(|e| e.id != untimed).unwrap().id;
+    let session = Session::start(
+        lib,
+        tmp.path().to_path_buf(),
+        Box::new(ManualOutput::default()),
+        |_| {},
+    );
+    let a = Alignment::start(session.library_handle(), tmp.path()).unwrap();
+    a.follow_session(&session);
+
+    // Bundled audio with the publisher's own timed transcript: nothing to do.
+    session.load(timed, false).unwrap();
+    assert_eq!(a.status(timed).unwrap(), None);
+    assert!(!a.ensure(timed).unwrap());
+
+    session.load(untimed, false).unwrap();
+    let end = wait_end(&a, untimed);
+    assert_eq!(end.state, "done", "{end:?}");
+    let segs = session.library().segments(untimed).unwrap();
+    assert!(segs.iter().filter(|s| !s.estimated).count() * 10 >= segs.len() * 9);
+    // Loading it again uses the cached result.
+    session.load(untimed, false).unwrap();
+    assert_eq!(a.status(untimed).unwrap().unwrap().state, "done");
+    assert!(!a.ensure(untimed).unwrap());
+    a.shutdown();
+    session.shutdown();
+}
+
+/// Serves `body` as any GET on 127.0.0.1 (one response per connection); returns the base URL.
+fn serve(body: Vec<u8>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body = Arc::new(body);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let mut head = false;
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line.starts_with("HEAD ") {
+                        head = true;
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n",
+                    body.len()
+                );
+                if !head {
+                    let _ = stream.write_all(&body);
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_finished_download_is_aligned() {
+    let Some(dir) = episode_dir() else { return };
+    let base = serve(std::fs::read(dir.join("episode.mp3")).unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rig = Rig::new();
+    let id = {
+        let mut lib = rig.lib.lock().unwrap();
+        let pid = lib
+            .add_podcast(
+                &NewPodcast {
+                    feed_url: format!("{base}/feed.xml"),
+                    title: "Served".into(),
+                    ..Default::default()
+                },
+                &[NewEpisode {
+                    guid: "served".into(),
+                    title: "Served episode".into(),
+                    enclosure_url: Some(format!("{base}/episode.mp3")),
+                    ..Default::default()
+                }],
+            )
+            .unwrap();
+        lib.episodes(pid).unwrap()[0].id
+    };
+    let spread = rig.untimed(id, dir);
+    let (a, seen) = rig.start();
+    // Streaming only: nothing to align yet.
+    assert!(!a.ensure(id).unwrap());
+    let downloads = earshot::downloads::Downloads::start(
+        rig.lib.clone(),
+        &rig.dir,
+        earshot::download::DownloadConfig::default(),
+        rt.handle().clone(),
+    )
+    .unwrap();
+    a.follow_downloads(&downloads);
+    downloads.download(id).unwrap();
+    let t0 = Instant::now();
+    while a.status(id).unwrap().is_none() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "no job after the download"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(wait_end(&a, id).state, "done");
+    assert_ne!(rig.segments(id), spread);
+    assert_eq!(seen.lock().unwrap().first().unwrap().state, "queued");
+    a.shutdown();
+    downloads.shutdown();
+}
