@@ -301,23 +301,70 @@ pub fn correct_drift_frames(timed: &[Segment], frames: &Frames) -> (Vec<Segment>
             *o = if j >= best.1 { b } else { a };
         }
     }
+    // Where the offset falls, something the publisher's copy has is missing here: find the
+    // stretch of the publisher's time that is gone (as long as the fall), between cues.
+    let mut removed = vec![false; n];
+    let mut step_from: Vec<Option<f64>> = vec![None; n];
+    for c in 1..n {
+        let (a, b) = (offsets[c - 1], offsets[c]);
+        if b >= a - 0.5 {
+            continue;
+        }
+        let one = |j: usize, o: f64| {
+            weight(&timed[j]) * score_segments(std::slice::from_ref(&timed[j]), fine_speech, o)
+        };
+        if let Some((r0, d, gone)) = removed_stretch(timed, c, a, b, &offsets, &one) {
+            for j in gone {
+                removed[j] = true;
+            }
+            // The first cue kept after the stretch starts the new offset (the whole run that
+            // had `b` takes the one measured here); the shift is dated from the stretch's end
+            // so that times inside it map to where it was cut.
+            let first_after = (0..n)
+                .find(|&j| !removed[j] && timed[j].start >= r0 + d - 0.3)
+                .unwrap_or(c);
+            let run_end = (c..n).find(|&j| offsets[j] != b).unwrap_or(n);
+            for (j, o) in offsets.iter_mut().enumerate() {
+                if j < first_after && (j >= c || removed[j]) {
+                    *o = a;
+                } else if j >= first_after && j < run_end.max(first_after + 1) {
+                    *o = a - d;
+                }
+            }
+            step_from[first_after] = Some((r0 + d).min(timed[first_after].start));
+        }
+    }
     let mut shifts: Vec<Shift> = Vec::new();
     for i in 0..n {
         let prev = if i == 0 { 0.0 } else { offsets[i - 1] };
         if offsets[i] != prev {
             shifts.push(Shift {
-                from: timed[i].start,
+                from: step_from[i].unwrap_or(timed[i].start),
                 offset: offsets[i],
             });
         }
     }
+    let report = DriftReport {
+        shifts: shifts.clone(),
+        ..Default::default()
+    };
 
     let out: Vec<Segment> = timed
         .iter()
         .zip(&offsets)
-        .map(|(s, &o)| {
+        .zip(&removed)
+        .map(|((s, &o), &gone)| {
             let mut s = s.clone();
-            if o != 0.0 {
+            if gone {
+                // Not in this copy: an empty cue where its stretch was cut.
+                let at = report.map_time(s.start);
+                s.start = at;
+                s.end = at;
+                for w in &mut s.words {
+                    w.start = at;
+                    w.end = at;
+                }
+            } else if o != 0.0 {
                 s.start = (s.start + o).max(0.0);
                 s.end = (s.end + o).max(s.start);
                 for w in &mut s.words {
@@ -337,6 +384,73 @@ pub fn correct_drift_frames(timed: &[Segment], frames: &Frames) -> (Vec<Segment>
             match_score_before: before_score,
         },
     )
+}
+
+/// For a fall of the offset from `a` to `b` at cue `c`: where the publisher's stretch that
+/// this copy lacks lies (its start), how long it is (about `a - b`: the fall is measured again
+/// here, since the cues of a removed ad pull the offset found for their neighbours), and the
+/// cues inside it. The stretch starts just after a cue ends or ends just before one starts,
+/// within reach of `c` and of no other step; it is the one that keeps the cues that fit best
+/// where they are (the cues inside it count for nothing: an ad's own cues fit this copy's audio
+/// nowhere).
+fn removed_stretch(
+    timed: &[Segment],
+    c: usize,
+    a: f64,
+    b: f64,
+    offsets: &[f64],
+    one: &dyn Fn(usize, f64) -> f64,
+) -> Option<(f64, f64, Vec<usize>)> {
+    let n = timed.len();
+    // The cues this step may move: back to the step before, on to the step after (at most 40
+    // either side).
+    let lo = (0..c)
+        .rev()
+        .find(|&j| offsets[j] != a)
+        .map_or(0, |j| j + 1)
+        .max(c.saturating_sub(40));
+    let hi = (c..n).find(|&j| offsets[j] != b).unwrap_or(n).min(c + 40);
+    let mut best: Option<(f64, f64, f64, Vec<usize>)> = None;
+    for k in -50..=50 {
+        let d = a - b + k as f64 * 0.02;
+        if d <= 0.5 {
+            continue;
+        }
+        let reach_lo = timed[c].start - d - 15.0;
+        let reach_hi = timed[c].start + 15.0;
+        let mut starts: Vec<f64> = Vec::new();
+        for s in &timed[lo..hi] {
+            for r0 in [s.end, s.start - d] {
+                if r0 >= reach_lo && r0 <= reach_hi && r0 >= 0.0 {
+                    starts.push(r0);
+                }
+            }
+        }
+        for r0 in starts {
+            let r1 = r0 + d;
+            let mut total = 0.0;
+            let mut gone = Vec::new();
+            let mut ok = true;
+            for (j, s) in timed.iter().enumerate().take(hi).skip(lo) {
+                let inside = (s.end.min(r1) - s.start.max(r0)).max(0.0);
+                let len = (s.end - s.start).max(1e-6);
+                if inside > 0.5 * len {
+                    gone.push(j);
+                } else if inside > 0.3 {
+                    ok = false; // a cue cut in two
+                    break;
+                } else if s.start + s.end < r0 + r1 {
+                    total += one(j, a);
+                } else {
+                    total += one(j, a - d);
+                }
+            }
+            if ok && best.as_ref().is_none_or(|x| total > x.0 + 1e-9) {
+                best = Some((total, r0, d, gone));
+            }
+        }
+    }
+    best.map(|(_, r0, d, gone)| (r0, d, gone))
 }
 
 /// The share of the cues' time that is speech.

@@ -88,14 +88,8 @@ pub fn align_frames(
         return untimed.spread(Some(frames.duration));
     }
 
-    // Pass 1: speaker changes only; pass 2: each speaker's pitch, learnt from pass 1.
-    let first = solve(&pieces, &cands, &v, frames, total_speech, None);
-    let voices = learn_voices(&pieces, &cands, &first, frames);
-    let chosen = if voices.is_some() {
-        solve(&pieces, &cands, &v, frames, total_speech, voices.as_ref())
-    } else {
-        first
-    };
+    let sol = run_passes(&pieces, &cands, &v, frames, total_speech);
+    let chosen = &sol.chosen;
 
     // Speech ends: the last speech frame.
     let last_speech = v
@@ -104,14 +98,20 @@ pub fn align_frames(
         .rposition(|&s| s)
         .map_or(frames.duration, |i| (i + 1) as f64 * HOP);
     let mut out = Vec::with_capacity(paras.len());
-    let starts: Vec<(usize, f64, bool)> = pieces
-        .iter()
-        .zip(&chosen)
-        .filter(|(p, _)| p.starts_para)
-        .map(|(p, c)| (p.para, c.t, c.pause > 0.0 || c.bonus > 0.0))
-        .collect();
-    for (k, &(para, start, found)) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).map_or(last_speech.max(start), |n| n.1);
+    // Per paragraph: its start, whether it was found, and where its speech ends when speech
+    // the transcript lacks follows it (else where the next begins).
+    let mut starts: Vec<(usize, f64, bool, Option<f64>)> = Vec::new();
+    for (k, (p, c)) in pieces.iter().zip(chosen).enumerate() {
+        if p.starts_para {
+            starts.push((p.para, c.t, c.pause > 0.0 || c.bonus > 0.0, None));
+        }
+        if let (Some(own), Some(last)) = (sol.skip_after[k], starts.last_mut()) {
+            last.3 = Some(speech_end(&v, own));
+        }
+    }
+    for (k, &(para, start, found, own_end)) in starts.iter().enumerate() {
+        let next = starts.get(k + 1).map_or(last_speech.max(start), |n| n.1);
+        let end = own_end.map_or(next, |e| e.min(next));
         let p = &untimed.paragraphs[para];
         out.push(Segment {
             start,
@@ -123,6 +123,31 @@ pub fn align_frames(
         });
     }
     out
+}
+
+/// Pass 1: timing, pauses, chapters and written times; then (twice: a first pass fooled by
+/// speech the transcript lacks learns a little wrong) each speaker's voice and the offset of
+/// the written times, learnt from the pass before, as well.
+fn run_passes(
+    pieces: &[Piece],
+    cands: &[Cand],
+    v: &Vad,
+    frames: &Frames,
+    total_speech: f64,
+) -> Solution {
+    // The written times are not trusted before a first solution says what offset they have.
+    let mut pins_at: Vec<Vec<f64>> = vec![Vec::new(); pieces.len()];
+    let (mut sol, _) = solve_paces(pieces, cands, v, total_speech, None, &pins_at);
+    let any_pins = pieces.iter().any(|p| p.pin.is_some());
+    for _ in 0..VOICE_PASSES {
+        let model = learn_voices(pieces, &sol, frames, v);
+        if model.is_none() && !any_pins {
+            break;
+        }
+        pins_at = pin_hypotheses(pieces, &sol);
+        sol = solve_paces(pieces, cands, v, total_speech, model.as_ref(), &pins_at).0;
+    }
+    sol
 }
 
 /// Syllables, roughly: vowel groups per word (at least one), written marks (`[laugh]`,
@@ -187,7 +212,19 @@ fn pieces(untimed: &UntimedTranscript, paras: &[usize], duration: f64) -> Vec<Pi
         for a in &p.anchors {
             let ok = a.seconds.is_finite() && a.seconds >= 0.0 && a.seconds <= duration + 1.0;
             if ok && a.seconds > last_pin {
-                cuts.push((a.offset.min(chars.len()), a.seconds));
+                // The offset is the time's own: the cut goes where its mark opens
+                // (`[inaudible 00:01:47]`), and to the start when only marks come before it.
+                let mut off = a.offset.min(chars.len());
+                if let Some(open) = chars[..off].iter().rposition(|&c| c == '[' || c == '(') {
+                    if !chars[open..off].iter().any(|&c| c == ']' || c == ')') {
+                        off = open;
+                    }
+                }
+                let before: String = chars[..off].iter().collect();
+                if speech_units(&before) == 0.0 {
+                    off = 0;
+                }
+                cuts.push((off, a.seconds));
                 last_pin = a.seconds;
             }
         }
@@ -267,23 +304,79 @@ fn candidates(frames: &Frames, v: &Vad, chapters: &[Chapter]) -> Vec<Cand> {
     out
 }
 
-/// Each speaker's median pitch, from the starts pass 1 chose (none unless two voices differ).
-fn learn_voices(
-    pieces: &[Piece],
-    cands: &[Cand],
-    chosen: &[Cand],
-    _frames: &Frames,
-) -> Option<Vec<(String, f32)>> {
-    let _ = cands;
-    let mut by: std::collections::HashMap<&str, Vec<f32>> = Default::default();
-    for (p, c) in pieces.iter().zip(chosen) {
-        if let (Some(s), Some(a)) = (p.speaker.as_deref(), c.after) {
-            if p.starts_para {
-                by.entry(s).or_default().push(a);
+/// What the speakers sound like, learnt from a solution: the pitch just after each paragraph
+/// start (only used when the voices differ), and each speaker's pitch over all their speech,
+/// as a log-likelihood ratio per frame against any voice at all, summed from the start.
+struct VoiceModel {
+    starts: Option<Vec<(String, f32)>>,
+    /// Per piece, its speaker's entry in `prefix` (none for a speaker not learnt).
+    piece_voice: Vec<Option<usize>>,
+    /// `prefix[k][i]`: the ratio summed over frames `0..i`, for voice `k`.
+    prefix: Vec<Vec<f64>>,
+}
+
+impl VoiceModel {
+    /// How well voice `k` explains frames `from..to` (nats, before [`VOICE_WEIGHT`]).
+    fn fit(&self, k: usize, from: usize, to: usize) -> f64 {
+        let p = &self.prefix[k];
+        let (a, b) = (from.min(p.len() - 1), to.min(p.len() - 1));
+        if b > a {
+            p[b] - p[a]
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Nats per frame of log-likelihood ratio a paragraph's voice is worth.
+const VOICE_WEIGHT: f64 = 0.01;
+/// Passes that learn the voices from the pass before.
+const VOICE_PASSES: usize = 2;
+
+fn frame_of(t: f64) -> usize {
+    (t / HOP).round().max(0.0) as usize
+}
+
+/// Each speaker's voice, from the spans a solution gave their paragraphs (none when no
+/// speaker has enough speech to learn from).
+fn learn_voices(pieces: &[Piece], sol: &Solution, frames: &Frames, v: &Vad) -> Option<VoiceModel> {
+    let chosen = &sol.chosen;
+    let n = pieces.len();
+    let end_all = v
+        .speech
+        .iter()
+        .rposition(|&s| s)
+        .map_or(frames.pitch.len(), |i| i + 1);
+    let mut starts: std::collections::HashMap<&str, Vec<f32>> = Default::default();
+    let mut spans: std::collections::HashMap<&str, (Vec<f32>, usize)> = Default::default();
+    for (i, p) in pieces.iter().enumerate() {
+        // Paragraphs without a speaker are heard as one more voice.
+        let s = p.speaker.as_deref().unwrap_or("");
+        if let (Some(a), true, false) = (chosen[i].after, p.starts_para, s.is_empty()) {
+            starts.entry(s).or_default().push(a);
+        }
+        let from = frame_of(chosen[i].t);
+        let mut to = if i + 1 < n {
+            frame_of(chosen[i + 1].t)
+        } else {
+            end_all
+        };
+        if let Some(own) = sol.skip_after[i] {
+            to = to.min(frame_of(time_of_speech(v, own)));
+        }
+        let e = spans.entry(s).or_default();
+        e.1 += usize::from(p.starts_para);
+        for &f in frames
+            .pitch
+            .get(from..to.min(frames.pitch.len()))
+            .unwrap_or(&[])
+        {
+            if f > 0.0 {
+                e.0.push(f.log2());
             }
         }
     }
-    let mut voices: Vec<(String, f32)> = by
+    let mut voices: Vec<(String, f32)> = starts
         .into_iter()
         .filter(|(_, v)| v.len() >= 2)
         .map(|(s, mut v)| {
@@ -294,7 +387,123 @@ fn learn_voices(
     voices.sort_by(|a, b| a.1.total_cmp(&b.1));
     // Only worth it when the voices are told apart: every pair 0.25 octave or more apart.
     let distinct = voices.len() >= 2 && voices.windows(2).all(|w| (w[1].1 / w[0].1).log2() >= 0.25);
-    distinct.then_some(voices)
+
+    // Each voice's pitch, in octaves: where the speaker's paragraphs start (robust to a
+    // paragraph placed over speech that is not theirs) when the voices differ, else the median
+    // of all the transcript's speech; the spread around it from all of it (median absolute
+    // deviation: robust to a few paragraphs placed wrong, and to octave errors). A frame is
+    // scored against "any voice at all": speech in no speaker's voice (another voice reading
+    // an ad, music) counts against the paragraph placed over it.
+    let mut keys: Vec<&str> = spans.keys().copied().collect();
+    keys.sort();
+    let all: Vec<f32> = keys
+        .iter()
+        .flat_map(|k| spans[k].0.iter().copied())
+        .collect();
+    if all.len() < 300 {
+        return None;
+    }
+    let median = |v: &mut Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let pooled = median(&mut all.iter().map(|&x| x as f64).collect());
+    let centre = |name: &str| -> f64 {
+        match (&voices, distinct) {
+            (vs, true) => vs
+                .iter()
+                .find(|v| v.0 == name)
+                .map_or(pooled, |v| (v.1 as f64).log2()),
+            _ => pooled,
+        }
+    };
+    let mut dev: Vec<f64> = keys
+        .iter()
+        .flat_map(|k| {
+            let c = centre(k);
+            spans[k].0.iter().map(move |&x| (x as f64 - c).abs())
+        })
+        .collect();
+    let sd = (1.4826 * median(&mut dev)).clamp(0.06, 0.4);
+    let any = 1.0 / (400.0f64 / 70.0).log2();
+    let norm = 1.0 / (sd * (2.0 * std::f64::consts::PI).sqrt());
+    // One model per distinct centre (one in all when the voices are not told apart).
+    let names: Vec<&str> = keys.clone();
+    let mut centres: Vec<f64> = names.iter().map(|k| centre(k)).collect();
+    if !distinct {
+        centres = vec![pooled; names.len()];
+    }
+    let mut prefix: Vec<Vec<f64>> = Vec::new();
+    for (k, &c) in centres.iter().enumerate() {
+        if k > 0 && !distinct {
+            prefix.push(prefix[0].clone());
+            continue;
+        }
+        let mut pre = Vec::with_capacity(frames.pitch.len() + 1);
+        let mut acc = 0.0;
+        pre.push(0.0);
+        for &f in &frames.pitch {
+            if f > 0.0 {
+                let z = (f.log2() as f64 - c) / sd;
+                let g = norm * (-0.5 * z * z).exp();
+                acc += ((0.8 * g + 0.2 * any) / any).ln();
+            }
+            pre.push(acc);
+        }
+        prefix.push(pre);
+    }
+    if prefix.is_empty() && !distinct {
+        return None;
+    }
+    let piece_voice = pieces
+        .iter()
+        .map(|p| {
+            let s = p.speaker.as_deref().unwrap_or("");
+            names.iter().position(|n| *n == s)
+        })
+        .collect();
+    Some(VoiceModel {
+        starts: distinct.then_some(voices),
+        piece_voice,
+        prefix,
+    })
+}
+
+/// What a start where a written time puts it is worth (nats).
+const PIN_BONUS: f64 = 6.0;
+
+/// Where each piece's written time (if any) puts it, judged by the solution of the pass
+/// before: the written times are the publisher's, and an ad this copy has (or lacks) moves
+/// those after it, so each is taken with the offset the written times around it agree on in
+/// `sol` (none when they do not agree, or it has no neighbour to agree with).
+fn pin_hypotheses(pieces: &[Piece], sol: &Solution) -> Vec<Vec<f64>> {
+    let pinned: Vec<(usize, f64)> = pieces
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.pin.map(|t| (i, sol.chosen[i].t - t)))
+        .collect();
+    let mut out: Vec<Vec<f64>> = vec![Vec::new(); pieces.len()];
+    for (k, &(i, _)) in pinned.iter().enumerate() {
+        let near = &pinned[k.saturating_sub(2)..(k + 3).min(pinned.len())];
+        let mut d: Vec<f64> = near.iter().map(|x| x.1).collect();
+        d.sort_by(f64::total_cmp);
+        let off = d[d.len() / 2];
+        // Times are written rounded down: a start up to a second after its time is exact.
+        let agreeing = d.iter().filter(|x| (*x - off).abs() < 1.0).count();
+        if agreeing < 2 || agreeing * 2 <= d.len() {
+            continue;
+        }
+        let written = pieces[i].pin.unwrap_or(0.0);
+        let shift = if (-0.6..=1.6).contains(&off) {
+            0.0
+        } else {
+            off - 0.5
+        };
+        if written + shift >= 0.0 {
+            out[i].push(written + shift);
+        }
+    }
+    out
 }
 
 /// Nats per halving of a pause's length (paragraph breaks are mostly longer pauses).
@@ -304,15 +513,85 @@ const PAUSE_WEIGHT: f64 = 1.6;
 const REL_SD: f64 = 0.13;
 const ABS_SD: f64 = 0.5;
 
-/// The dynamic programme: for every piece start, a candidate, in order.
+/// Speech the transcript does not contain (a dynamically inserted ad, a promo, music) between
+/// two paragraphs: what opening such a stretch costs (nats), and what each second of it costs.
+const SKIP_OPEN: f64 = 6.0;
+const SKIP_PER_S: f64 = 0.3;
+/// Before the first paragraph (a pre-roll, an intro) and after the last (an outro), per second.
+const LEAD_PER_S: f64 = 0.15;
+const TAIL_OPEN: f64 = 2.0;
+/// The most unexplained speech assumed in all (s), and as a share of the speech.
+const MAX_UNEXPLAINED: f64 = 420.0;
+const MAX_UNEXPLAINED_SHARE: f64 = 0.45;
+
+/// One solution of the dynamic programme.
+struct Solution {
+    chosen: Vec<Cand>,
+    /// Per piece: where its own speech ends (speech seconds) when unexplained speech follows it.
+    skip_after: Vec<Option<f64>>,
+    /// Total cost, a negative log-likelihood comparable between paces.
+    cost: f64,
+}
+
+/// The transition from a piece that began `d` seconds of speech before the next one, expected
+/// to last `e` (spread `sd`): its cost and, when unexplained speech between them fits better,
+/// how much of `d` is the piece's own.
+fn transition(d: f64, e: f64, sd: f64, may_skip: bool) -> (f64, Option<f64>) {
+    let z = (d - e) / sd;
+    let plain = 0.5 * z * z;
+    if !may_skip || d <= e {
+        return (plain, None);
+    }
+    let own = d.min(e + SKIP_PER_S * sd * sd);
+    let zo = (own - e) / sd;
+    let skip = SKIP_OPEN + 0.5 * zo * zo + SKIP_PER_S * (d - own);
+    if skip < plain {
+        (skip, Some(own))
+    } else {
+        (plain, None)
+    }
+}
+
+/// The pace (speech seconds per unit) is not known when speech the transcript lacks is mixed
+/// in: each of a few paces from "all the speech is the transcript's" down is tried, and the
+/// likeliest solution kept.
+fn solve_paces(
+    pieces: &[Piece],
+    cands: &[Cand],
+    v: &Vad,
+    total_speech: f64,
+    voices: Option<&VoiceModel>,
+    pins_at: &[Vec<f64>],
+) -> (Solution, f64) {
+    let max_u = MAX_UNEXPLAINED.min(MAX_UNEXPLAINED_SHARE * total_speech);
+    let m_min = (1.0 - max_u / total_speech.max(1.0)).clamp(0.3, 1.0);
+    const STEPS: usize = 12;
+    let mut best: Option<(Solution, f64)> = None;
+    for k in 0..=STEPS {
+        let m = 1.0 - (1.0 - m_min) * k as f64 / STEPS as f64;
+        let sol = solve(pieces, cands, v, total_speech, voices, pins_at, m);
+        if best.as_ref().is_none_or(|b| sol.cost < b.0.cost) {
+            best = Some((sol, m));
+        }
+        if m_min >= 1.0 {
+            break;
+        }
+    }
+    best.expect("one pace at least")
+}
+
+/// The dynamic programme: for every piece start, a candidate, in order. `m` scales the pace
+/// the whole speech suggests (below 1: some of the speech is not the transcript's).
 fn solve(
     pieces: &[Piece],
     cands: &[Cand],
     v: &Vad,
-    _frames: &Frames,
     total_speech: f64,
-    voices: Option<&Vec<(String, f32)>>,
-) -> Vec<Cand> {
+    model: Option<&VoiceModel>,
+    pins_at: &[Vec<f64>],
+    m: f64,
+) -> Solution {
+    let voices = model.and_then(|m| m.starts.as_ref());
     let n = pieces.len();
     let total_units: f64 = pieces.iter().map(|p| p.units).sum();
     let cum_units: Vec<f64> = std::iter::once(0.0)
@@ -325,22 +604,14 @@ fn solve(
         let i = ((t / HOP).round().max(0.0) as usize).min(v.cum.len() - 1);
         v.cum[i]
     };
-    // Pins on the (units → speech seconds) axis: the ends, and every written time.
-    let mut pins: Vec<(f64, f64)> = vec![(0.0, 0.0)];
-    for (i, p) in pieces.iter().enumerate() {
-        if let Some(t) = p.pin {
-            let s = s_at(t + 0.5);
-            if s >= pins.last().unwrap().1 {
-                pins.push((cum_units[i], s));
-            }
-        }
-    }
-    if total_units > pins.last().unwrap().0 {
-        pins.push((total_units, total_speech.max(pins.last().unwrap().1)));
-    }
-    let global_rate = total_speech / total_units.max(1.0);
-    // Expected speech seconds at a units position, and the local pace there.
-    let expect = |u: f64| -> (f64, f64, f64) {
+    // The ends on the (units → speech seconds) axis. (Written times are not pins here: they
+    // are the publisher's, and an ad in this copy moves what follows it.)
+    let pins: Vec<(f64, f64)> = vec![(0.0, 0.0), (total_units.max(1e-9), total_speech)];
+    let global_rate = m * total_speech / total_units.max(1.0);
+    // Where the speech at a units position may be (lowest and highest: the speech the
+    // transcript lacks may come anywhere between two pins), the local pace there, and the
+    // distance to the nearest pin.
+    let expect = |u: f64| -> (f64, f64, f64, f64) {
         let k = pins.partition_point(|p| p.0 <= u);
         let (a, b) = match (k.checked_sub(1).map(|j| pins[j]), pins.get(k)) {
             (Some(a), Some(&b)) => (a, b),
@@ -349,46 +620,47 @@ fn solve(
             (None, None) => ((0.0, 0.0), (1.0, global_rate)),
         };
         let du = (b.0 - a.0).max(1e-9);
-        let local = (b.1 - a.1) / du;
+        // The pace between the pins, within reason of the whole's (more speech between them
+        // than that is taken for speech the transcript lacks).
+        let local = ((b.1 - a.1) / du).clamp(0.85 * global_rate, 1.15 * global_rate);
         // A short stretch between two pins says little about the pace.
         let w = du / (du + 150.0);
         let rate = (w * local + (1.0 - w) * global_rate).max(global_rate * 0.3);
-        let s = a.1 + (b.1 - a.1) * (u - a.0) / du;
-        let dist = (s - a.1).min(b.1 - s).max(0.0);
-        (s, rate, dist)
+        let lo = a.1 + (u - a.0) * rate;
+        let hi = b.1 - (b.0 - u) * rate;
+        let (lo, hi) = if lo <= hi {
+            (lo, hi)
+        } else {
+            let s = a.1 + (b.1 - a.1) * (u - a.0) / du;
+            (s, s)
+        };
+        let dist = (lo - a.1).min(b.1 - hi).max(0.0);
+        (lo, hi, rate, dist)
     };
 
     // Candidates per boundary.
     let mut lists: Vec<Vec<Cand>> = Vec::with_capacity(n);
-    for (i, p) in pieces.iter().enumerate() {
-        let (s_exp, _, dist) = expect(cum_units[i]);
+    for i in 0..n {
+        let (lo, hi, _, dist) = expect(cum_units[i]);
         let band = 25.0 + 0.12 * dist;
-        let mut list: Vec<Cand> = if let Some(t) = p.pin {
-            cands
-                .iter()
-                .filter(|c| c.t >= t - 0.6 && c.t <= t + 1.6)
-                .copied()
-                .collect()
-        } else {
-            cands
-                .iter()
-                .filter(|c| (c.s - s_exp).abs() <= band)
-                .copied()
-                .collect()
-        };
-        // A fallback that always exists: the expected place itself.
-        let t_virtual = match p.pin {
-            Some(t) => t + 0.5,
-            None => time_of_speech(v, s_exp),
-        };
-        list.push(Cand {
-            t: t_virtual,
-            s: s_at(t_virtual),
-            pause: 0.0,
-            change: None,
-            after: None,
-            bonus: 0.0,
-        });
+        let mut list: Vec<Cand> = cands
+            .iter()
+            .filter(|c| c.s >= lo - band && c.s <= hi + band)
+            .copied()
+            .collect();
+        // Fallbacks that always exist: the expected place itself, and where a written time
+        // says.
+        let expected = time_of_speech(v, lo);
+        for t in std::iter::once(expected).chain(pins_at[i].iter().map(|t| t + 0.5)) {
+            list.push(Cand {
+                t,
+                s: s_at(t),
+                pause: 0.0,
+                change: None,
+                after: None,
+                bonus: 0.0,
+            });
+        }
         list.sort_by(|a, b| a.t.total_cmp(&b.t));
         lists.push(list);
     }
@@ -404,6 +676,9 @@ fn solve(
             w * (2.0f64.ln() - l.ln())
         };
         cost -= c.bonus * if p.starts_para { 1.0 } else { 0.3 };
+        if pins_at[i].iter().any(|&h| c.t >= h - 0.6 && c.t <= h + 1.6) {
+            cost -= PIN_BONUS;
+        }
         if p.starts_para && i > 0 {
             match voices {
                 // Pitch alone is weak evidence (two voices of one pitch are common): it is only
@@ -433,66 +708,123 @@ fn solve(
         cost
     };
 
-    // dp over boundaries; back pointers.
+    // dp over boundaries; back pointers (and whether unexplained speech came between).
+    let mut norm = 0.0;
     let mut dp: Vec<Vec<f64>> = Vec::with_capacity(n);
-    let mut back: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut back: Vec<Vec<(usize, Option<f64>)>> = Vec::with_capacity(n);
     for i in 0..n {
         let list = &lists[i];
         let mut row = vec![f64::INFINITY; list.len()];
-        let mut br = vec![0usize; list.len()];
+        let mut br = vec![(0usize, None); list.len()];
         if i == 0 {
             for (ci, c) in list.iter().enumerate() {
-                // Speech before the first paragraph (music, an intro) is allowed, at a price.
-                row[ci] = node_cost(&pieces[0], c, 0) + 0.15 * c.s;
+                // Speech before the first paragraph (music, an intro, a pre-roll) is allowed,
+                // at a price.
+                row[ci] = node_cost(&pieces[0], c, 0) + LEAD_PER_S * c.s;
             }
         } else {
-            let (_, rate, _) = expect(cum_units[i - 1] + pieces[i - 1].units * 0.5);
+            let (_, _, rate, _) = expect(cum_units[i - 1] + pieces[i - 1].units * 0.5);
             let e = pieces[i - 1].units * rate;
             let sd = REL_SD * e + ABS_SD;
+            norm += sd.ln();
+            let may_skip = pieces[i].starts_para;
+            let voice = model.and_then(|m| m.piece_voice[i - 1].map(|k| (m, k)));
             let prev = &lists[i - 1];
             for (ci, c) in list.iter().enumerate() {
                 let node = node_cost(&pieces[i], c, i);
-                let mut best = (f64::INFINITY, 0usize);
+                let mut best = (f64::INFINITY, 0usize, None);
                 for (pj, pc) in prev.iter().enumerate() {
                     if pc.t >= c.t || !dp[i - 1][pj].is_finite() {
                         continue;
                     }
-                    let d = c.s - pc.s;
-                    let z = (d - e) / sd;
-                    let total = dp[i - 1][pj] + 0.5 * z * z;
+                    let (mut tc, own) = transition(c.s - pc.s, e, sd, may_skip);
+                    if let Some((m, k)) = voice {
+                        let to = match own {
+                            Some(o) => frame_of(time_of_speech(v, pc.s + o)),
+                            None => frame_of(c.t),
+                        };
+                        tc -= VOICE_WEIGHT * m.fit(k, frame_of(pc.t), to);
+                    }
+                    let total = dp[i - 1][pj] + tc;
                     if total < best.0 {
-                        best = (total, pj);
+                        best = (total, pj, own);
                     }
                 }
                 row[ci] = best.0 + node;
-                br[ci] = best.1;
+                br[ci] = (best.1, best.2);
             }
         }
         dp.push(row);
         back.push(br);
     }
-    // The last piece runs to the end of the speech.
-    let (_, rate, _) = expect(total_units - pieces[n - 1].units * 0.5);
+    // The last piece runs to the end of the speech (music or an outro after it is allowed).
+    let (_, _, rate, _) = expect(total_units - pieces[n - 1].units * 0.5);
     let e = pieces[n - 1].units * rate;
     let sd = REL_SD * e + ABS_SD;
-    let mut best = (f64::INFINITY, 0usize);
+    norm += sd.ln();
+    let mut best = (f64::INFINITY, 0usize, None);
     for (ci, c) in lists[n - 1].iter().enumerate() {
-        let z = (total_speech - c.s - e) / sd;
-        // Huber-like: music or an outro after the last words costs only linearly.
-        let t = dp[n - 1][ci] + (0.5 * z * z).min(4.5 + z.abs());
+        let d = total_speech - c.s;
+        let z = (d - e) / sd;
+        let plain = 0.5 * z * z;
+        let own = d.min(e + LEAD_PER_S * sd * sd);
+        let zo = (own - e) / sd;
+        let tail = TAIL_OPEN + 0.5 * zo * zo + LEAD_PER_S * (d - own);
+        let (mut tc, skip) = if d > e && tail < plain {
+            (tail, Some(own))
+        } else {
+            (plain, None)
+        };
+        if let Some((m, k)) = model.and_then(|m| m.piece_voice[n - 1].map(|k| (m, k))) {
+            let to = match skip {
+                Some(o) => frame_of(time_of_speech(v, c.s + o)),
+                None => v.speech.len(),
+            };
+            tc -= VOICE_WEIGHT * m.fit(k, frame_of(c.t), to);
+        }
+        let t = dp[n - 1][ci] + tc;
         if t < best.0 {
-            best = (t, ci);
+            best = (t, ci, skip);
         }
     }
     let mut chosen = vec![lists[n - 1][best.1]; n];
+    let mut skip_after = vec![None; n];
+    skip_after[n - 1] = best.2.map(|own| chosen[n - 1].s + own);
     let mut ci = best.1;
     for i in (0..n).rev() {
         chosen[i] = lists[i][ci];
         if i > 0 {
-            ci = back[i][ci];
+            let (pj, own) = back[i][ci];
+            skip_after[i - 1] = own.map(|o| lists[i - 1][pj].s + o);
+            ci = pj;
         }
     }
-    chosen
+    Solution {
+        chosen,
+        skip_after,
+        cost: best.0 + norm,
+    }
+}
+
+/// Where the speech that has gone on for about `s` seconds stops: the start of the longest
+/// pause that begins within 3 s of speech either side of that point.
+fn speech_end(v: &Vad, s: f64) -> f64 {
+    let from = (time_of_speech(v, (s - 3.0).max(0.0)) / HOP) as usize;
+    let to = ((time_of_speech(v, s + 3.0) / HOP) as usize).min(v.speech.len());
+    let mut best = (0usize, to);
+    let mut i = from.min(to);
+    while i < to {
+        if v.speech[i] {
+            i += 1;
+            continue;
+        }
+        let run = v.speech[i..].iter().take_while(|&&x| !x).count();
+        if run > best.0 {
+            best = (run, i);
+        }
+        i += run;
+    }
+    best.1 as f64 * HOP
 }
 
 /// The time at which `s` seconds of speech have gone by.
