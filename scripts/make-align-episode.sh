@@ -23,13 +23,23 @@
 #                    as `<v Sponsor>` cues): for episode.mp3, a copy without that ad, its times
 #                    after the ad are late by the ad's length
 # Everything is generated from a word list and a small grammar (no outside text).
-# OUT_DIR defaults to $TMPDIR/earshot-align/v4-m<MINUTES>-s<SEED>; an existing complete one is
-# reused. Needs espeak-ng, sox and ffmpeg (apt-get install -y espeak-ng sox ffmpeg).
+# With ALIGN_VARIED=1 the delivery is less regular: each speaker's pace drifts within a
+# paragraph (up to ±18 % from its first sentence to its last, ±5 % sentence to sentence), the
+# other speaker puts in short interjections ("Yeah.", "Mm-hm.") between sentences that the
+# transcript leaves out, a third of the turns are quick (20–150 ms), and a music bed plays
+# under the intro (the first 15 s, fading out).
+# OUT_DIR defaults to $TMPDIR/earshot-align/v4-m<MINUTES>-s<SEED> (r4-… when varied); an
+# existing complete one is reused. Needs espeak-ng, sox and ffmpeg (apt-get install -y
+# espeak-ng sox ffmpeg).
 set -euo pipefail
 
 minutes="${1:-2}"
 seed="${2:-1}"
-out="${3:-${TMPDIR:-/tmp}/earshot-align/v4-m${minutes}-s${seed}}"
+varied="${ALIGN_VARIED:-0}"
+[ "$varied" = 1 ] || varied=0
+kind=v4
+[ "$varied" = 1 ] && kind=r4
+out="${3:-${TMPDIR:-/tmp}/earshot-align/${kind}-m${minutes}-s${seed}}"
 
 if [ -f "$out/done" ]; then
   echo "$out"
@@ -53,10 +63,11 @@ RATE=22050
 # 1. The plan: every random choice, made by one awk program from the seed.
 #    P <para> <speaker> <labelled> <pause-before-samples>
 #    S <para> <sent> <voice> <speed> <pitch> <pause-before-samples> <mark 0/1> <text>
+#    I <para> <sent> <voice> <speed> <pitch> <text> (an interjection before sentence <sent>)
 #    A <sent> <voice> <speed> <pitch> <text>       (the ad)
 #    B <sent> <voice> <speed> <pitch> <text>       (the pre-roll ad)
 #    C <ad-after-paragraph>
-awk -v seed="$seed" -v minutes="$minutes" -v rate="$RATE" '
+awk -v seed="$seed" -v minutes="$minutes" -v rate="$RATE" -v varied="$varied" '
 function pick(list,   a, n) { n = split(list, a, "|"); return a[int(rand() * n) + 1] }
 function between(lo, hi) { return lo + rand() * (hi - lo) }
 function noun()  { return pick("system|river|garden|library|engine|harbour|market|signal|painting|journey|kitchen|bridge|server|record|forest|festival|camera|pattern|village|network|concert|station|letter|ladder|island|window|recipe|museum|problem|answer|bicycle|lantern|mountain|theory|student|teacher|doctor|farmer|pilot|captain|neighbour|council|company|project|budget|season|morning|evening|winter|summer|battery|planet|ocean|valley|desert|castle|tunnel|machine|program|question") }
@@ -105,6 +116,8 @@ BEGIN {
     else n = (r < 0.15) ? -1 : (r < 0.9 ? 1 + int(rand() * 4) : 5 + int(rand() * 4))
     speed = int(between(150, 190)); p = pitch0[spk] + int(between(-6, 6))
     gap = (para == 0) ? between(0.8, 1.5) : between(0.3, 2.5)
+    if (varied && para > 0 && rand() < 0.33) gap = between(0.02, 0.15)
+    drift = varied ? between(-0.18, 0.18) : 0
     print "P", para, spk, labelled, sec2samp(gap)
     used += gap
     count = (n < 0) ? 1 : n
@@ -115,8 +128,17 @@ BEGIN {
       sgap = (k == 0) ? 0 : between(0.15, 0.6)
       mark = (k > 0 && rand() < 0.08) ? 1 : 0
       if (k == 0 && labelled && para > 0 && rand() < 0.04) mark = 1
-      print "S", para, sent, voice[spk], speed, p, sec2samp(sgap), mark, t
-      used += sgap + split(t, w, " ") * 60 / speed * 0.85
+      sp = speed
+      if (varied) {
+        sp = int(speed * (1 + drift * (count > 1 ? k / (count - 1) : 0) + between(-0.05, 0.05)))
+        if (k > 0 && rand() < 0.3) {
+          other = (spk == "Nadia") ? "Oscar" : "Nadia"
+          print "I", para, sent, voice[other], 180, pitch0[other], pick("Yeah.|Mm-hm.|Right.|Sure.|Uh-huh.|Oh, wow.")
+          used += 0.8
+        }
+      }
+      print "S", para, sent, voice[spk], sp, p, sec2samp(sgap), mark, t
+      used += sgap + split(t, w, " ") * 60 / sp * 0.85
       sent++
     }
     cur = spk; para++
@@ -159,6 +181,7 @@ export RATE
 awk -v d="$work/s" '
   $1 == "S" { t = ""; for (i = 9; i <= NF; i++) t = t " " $i; print d "/" $3 ".raw", $4, $5, $6, t }
   $1 == "A" { t = ""; for (i = 6; i <= NF; i++) t = t " " $i; print d "/ad" $2 ".raw", $3, $4, $5, t }
+  $1 == "I" { t = ""; for (i = 7; i <= NF; i++) t = t " " $i; print d "/i" $3 ".raw", $4, $5, $6, t }
   $1 == "B" { t = ""; for (i = 6; i <= NF; i++) t = t " " $i; print d "/pre" $2 ".raw", $3, $4, $5, t }
 ' "$work/plan" | tr '\n' '\0' |
   xargs -0 -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'set -f; synth $1' _ {}
@@ -183,6 +206,7 @@ $1 == "S" {
 }
 $1 == "A" { na++; t = ""; for (i = 6; i <= NF; i++) t = t (i > 6 ? " " : "") $i; atext[$2] = t; next }
 $1 == "B" { nb++; next }
+$1 == "I" { inter[$3] = 1; next }
 $1 == "C" { cut = $2; next }
 END {
   order = w "/order"; adorder = w "/adorder"
@@ -192,6 +216,14 @@ END {
   for (s = 0; s < ns; s++) {
     p = sp[s]
     gap = (s == 0 || sp[s - 1] != p) ? gapb[p] : sgap[s]
+    if (inter[s]) {
+      # The other speaker chimes in, in the pause before this sentence (the pause grows).
+      pre = int(0.12 * rate); isz = size["i" s] / 2
+      print "z", pre * 2 > order
+      print "f", w "/s/i" s ".raw" > order
+      pos += pre + isz; bytes += pre * 2 + isz * 2
+      gap = (gap > int(0.15 * rate)) ? gap : int(0.15 * rate)
+    }
     print "z", gap * 2 > order
     pos += gap
     if (s == 0 || sp[s - 1] != p) { pstart[p] = pos / rate; pbyte[p] = bytes + int(gap / 2) * 2 }
@@ -275,6 +307,18 @@ END {
     esac
   done < "$work/order"
 } > "$work/speech.raw"
+chord() { sox -q -n -t raw -r "$RATE" -e signed -b 16 -c 1 - synth 2 sine "$1" sine "$2" sine "$3" channels 1 fade 0.05 2 0.2 vol 0.06; }
+{ chord 262 330 392; chord 220 262 330; chord 175 220 262; chord 196 247 294; } > "$work/bar.raw"
+if [ "$varied" = 1 ]; then
+  # A music bed under the intro: 16 s of the chords, quieter, fading out over the last 4 s.
+  { cat "$work/bar.raw" "$work/bar.raw"; } > "$work/intro.raw"
+  sox -q -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/intro.raw" \
+    -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/introbed.raw" vol 0.6 fade t 0 -0 4
+  sox -q -m -v 1 -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/speech.raw" \
+    -v 1 -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/introbed.raw" \
+    -t raw -r "$RATE" -e signed -b 16 -c 1 "$work/mixed.raw"
+  mv "$work/mixed.raw" "$work/speech.raw"
+fi
 {
   read -r _ at < "$work/adorder"
   head -c "$at" "$work/speech.raw"
@@ -295,8 +339,6 @@ END {
     esac
   done < "$work/preorder"
 } > "$work/prevoice.raw"
-chord() { sox -q -n -t raw -r "$RATE" -e signed -b 16 -c 1 - synth 2 sine "$1" sine "$2" sine "$3" channels 1 fade 0.05 2 0.2 vol 0.06; }
-{ chord 262 330 392; chord 220 262 330; chord 175 220 262; chord 196 247 294; } > "$work/bar.raw"
 prebytes=$(stat -c %s "$work/prevoice.raw")
 barbytes=$(stat -c %s "$work/bar.raw")
 for _ in $(seq $((prebytes / barbytes + 1))); do cat "$work/bar.raw"; done > "$work/music.raw"
