@@ -57,7 +57,7 @@ struct Plan {
     audio_id: String,
 }
 
-type Listener = Box<dyn Fn(&AlignmentUpdate) + Send + Sync>;
+type Listener = Arc<dyn Fn(&AlignmentUpdate) + Send + Sync>;
 
 #[derive(Default)]
 struct Work {
@@ -127,7 +127,7 @@ impl Alignment {
     /// Called with every [`AlignmentUpdate`], from the worker thread (or the caller's, for
     /// queueing and cancelling). A listener may call back into the service.
     pub fn on_update(&self, f: impl Fn(&AlignmentUpdate) + Send + Sync + 'static) {
-        self.inner.listeners.lock().unwrap().push(Box::new(f));
+        self.inner.listeners.lock().unwrap().push(Arc::new(f));
     }
 
     /// Starts a job when a download finishes.
@@ -195,7 +195,16 @@ impl Alignment {
                 id.0
             ))
         })?;
-        if self.is_pending(id) {
+        // Under way and not being cancelled: nothing to do. Being cancelled (Cancel, then
+        // Retry at once): queued to run again after it stops.
+        let stopping_this = {
+            let work = self.work();
+            match work.current.as_ref().filter(|r| r.episode == id) {
+                Some(r) => r.cancel.load(Ordering::SeqCst),
+                None => false,
+            }
+        };
+        if self.is_pending(id) && !stopping_this {
             return Ok(());
         }
         self.enqueue(id, &plan)
@@ -328,7 +337,9 @@ impl Alignment {
     }
 
     fn notify(&self, u: &AlignmentUpdate) {
-        for l in self.inner.listeners.lock().unwrap().iter() {
+        // Called outside the lock: a listener may call back into the service (and notify).
+        let listeners: Vec<Listener> = self.inner.listeners.lock().unwrap().clone();
+        for l in &listeners {
             l(u);
         }
     }
@@ -359,6 +370,8 @@ impl Alignment {
             Ok(()) => self.update_from_record(id),
             // Quitting: left recorded as running, so the next start queues it again.
             Err(_) if stopping && cancel.load(Ordering::SeqCst) => return,
+            // Retried while it was stopping: the queued run takes over.
+            Err(_) if cancel.load(Ordering::SeqCst) && self.work().queue.contains(&id) => return,
             Err(_) if cancel.load(Ordering::SeqCst) => self
                 .record_end(id, kind, "cancelled", None)
                 .and_then(|()| self.update_from_record(id)),

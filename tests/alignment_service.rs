@@ -318,6 +318,39 @@ fn cancelling_keeps_the_estimates_and_is_not_restarted_by_itself() {
     b.request(second).unwrap();
     assert_eq!(wait_end(&b, second).state, "done");
     b.shutdown();
+
+    // Cancel, then Retry at once (while the job is still stopping): it runs again.
+    let rig3 = Rig::new();
+    let id3 = rig3.downloaded("three", &dir.join("episode.mp3"));
+    rig3.untimed(id3, dir);
+    let (c, seen3) = rig3.start();
+    let me = c.clone();
+    let once = std::sync::atomic::AtomicBool::new(false);
+    c.on_update(move |u| {
+        if u.state == "running" && u.progress > 0.1 && !once.swap(true, Ordering::SeqCst) {
+            me.cancel(u.episode_id).unwrap();
+            me.request(u.episode_id).unwrap();
+        }
+    });
+    c.ensure(id3).unwrap();
+    let t0 = Instant::now();
+    while c.status(id3).unwrap().map(|s| s.state) != Some("done".into()) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            c.status(id3)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let states: Vec<String> = seen3
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|u| u.state.clone())
+        .collect();
+    assert!(!states.contains(&"cancelled".to_string()), "{states:?}");
+    assert!(rig3.segments(id3).iter().any(|s| !s.estimated));
+    c.shutdown();
 }
 
 #[test]
@@ -480,6 +513,22 @@ fn drift_in_a_copy_with_an_ad_is_corrected_and_the_chapters_move_with_it() {
     assert!(!a.ensure(id).unwrap());
     let again = rig.lib.lock().unwrap().chapters(id).unwrap();
     assert!((again[1].start - moved[1].start).abs() < 1e-9, "{again:?}");
+
+    // The download deleted: the episode streams the publisher's audio, with its own times.
+    let lib = rig.lib.lock().unwrap();
+    assert!(lib.forget_download(id).unwrap().is_some());
+    assert_eq!(lib.segments(id).unwrap(), before);
+    assert_eq!(lib.chapters(id).unwrap(), chapters);
+    assert_eq!(
+        lib.skipped_chapter_starts(id).unwrap(),
+        vec![chapters[1].start]
+    );
+    assert_eq!(lib.alignment_record(id).unwrap(), None);
+    assert!(lib.search("the", 500).unwrap().iter().all(|h| before
+        .iter()
+        .any(|s| s.start == h.start && s.text == h.text)));
+    drop(lib);
+    assert!(!a.ensure(id).unwrap(), "nothing to do while it streams");
     a.shutdown();
 }
 

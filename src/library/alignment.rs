@@ -252,6 +252,64 @@ impl Library {
     }
 }
 
+impl Library {
+    /// The downloaded file a drift correction was made for is gone (the episode streams
+    /// again, an audio that may not carry the same ad): the publisher's segments and chapters
+    /// come back, skips moving with their chapters, and the record is forgotten. An untimed
+    /// transcript's alignment is kept (still far closer than spreading the text).
+    pub fn restore_publisher_times(&self, id: EpisodeId) -> Result<()> {
+        let row: Option<(String, Option<String>, bool, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT kind, original_segments, chapters_shifted, original_chapters
+                 FROM alignment_state WHERE episode_id = ?1",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((kind, segments, shifted, chapters)) = row else {
+            return Ok(());
+        };
+        if kind != "drift" {
+            return Ok(());
+        }
+        let segments: Option<Vec<Segment>> = segments.and_then(|j| serde_json::from_str(&j).ok());
+        let chapters: Option<Vec<Chapter>> = chapters
+            .filter(|_| shifted)
+            .and_then(|j| serde_json::from_str(&j).ok());
+        let current = self.chapters(id)?;
+        let (_, source) = self.chapter_sources(id)?;
+        let tx = self.conn.unchecked_transaction()?;
+        if let Some(segments) = segments {
+            replace_segments(&tx, id, &segments)?;
+        }
+        if let (Some(chapters), Some(source)) = (chapters, source) {
+            if chapters.len() == current.len() {
+                tx.execute("DELETE FROM chapters WHERE episode_id = ?1", [id.0])?;
+                for (i, c) in chapters.iter().enumerate() {
+                    tx.execute(
+                        r#"INSERT INTO chapters (episode_id, idx, start, "end", title, img, url, toc, source)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
+                        params![id.0, i as i64, c.start, c.end, c.title, c.img, c.url, c.toc, source],
+                    )?;
+                }
+                for (now, back) in current.iter().zip(&chapters) {
+                    if now.start != back.start {
+                        tx.execute(
+                            "UPDATE OR REPLACE chapter_skips SET start = ?3
+                             WHERE episode_id = ?1 AND abs(start - ?2) < 0.0005",
+                            params![id.0, now.start, back.start],
+                        )?;
+                    }
+                }
+            }
+        }
+        tx.execute("DELETE FROM alignment_state WHERE episode_id = ?1", [id.0])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 /// Replaces an episode's segments and their index rows inside `tx`.
 fn replace_segments(
     tx: &rusqlite::Transaction<'_>,

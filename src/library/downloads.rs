@@ -119,6 +119,9 @@ impl Library {
              WHERE id = ?1",
             [id.0],
         )?;
+        if rel.is_some() {
+            self.restore_publisher_times(id)?;
+        }
         Ok(rel)
     }
 
