@@ -3,8 +3,9 @@
 //!
 //! - An **untimed** transcript (HTML / text paragraphs, stored with even-spread estimates) is
 //!   aligned with [`crate::align::align_untimed`], anchored by its inline times and the
-//!   episode's chapters; the aligned segments replace the estimates (still `estimated` where
-//!   the aligner found no place in the audio).
+//!   episode's chapters; the aligned segments replace the estimates. Times measured from the
+//!   audio stay `estimated` (the listener sees them marked ≈); only paragraph starts the
+//!   source wrote down are not.
 //! - A **timed** transcript of a downloaded file is checked with
 //!   [`crate::align::correct_drift`]; when an ad moved the audio under it, the corrected
 //!   segments are stored (the publisher's times kept where they match), and the publisher's
@@ -452,12 +453,13 @@ impl Alignment {
                 .ok_or_else(|| Error::NotFound(format!("an untimed transcript of {}", id.0)))?;
             (untimed, lib.chapters(id)?)
         };
-        let segments = crate::align::align_untimed(
+        let mut segments = crate::align::align_untimed(
             &untimed,
             &plan.audio,
             &chapters,
             self.progress_fn(id, "align", cancel),
         )?;
+        mark_measured(&untimed, &mut segments);
         if cancel.load(Ordering::SeqCst) {
             return Err(cancelled());
         }
@@ -603,5 +605,19 @@ fn failure_sentence(kind: &str, e: &Error) -> String {
             "{what}: {cause}. The file may be damaged or incomplete: delete the download and \
              download it again, then retry."
         ),
+    }
+}
+
+/// Aligned times are measured, not written by the publisher: every segment is `estimated`
+/// except those whose paragraph began with a time in the source (an anchor at offset 0).
+fn mark_measured(untimed: &UntimedTranscript, segments: &mut [Segment]) {
+    for s in segments.iter_mut() {
+        let written = untimed.paragraphs.iter().any(|p| {
+            p.text == s.text
+                && p.anchors
+                    .first()
+                    .is_some_and(|a| a.offset == 0 && (a.seconds - s.start).abs() < 1.0)
+        });
+        s.estimated = !written;
     }
 }

@@ -216,7 +216,9 @@ pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,symphonia=warn".into()),
+                // The MP3 decoder warns of a missing bit reservoir on the pre-roll frames
+                // decoded after every seek (expected: they are decoded to be dropped).
+                .unwrap_or_else(|_| "info,symphonia=warn,symphonia_bundle_mp3=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();

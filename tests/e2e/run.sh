@@ -2,6 +2,7 @@
 # Runs the end-to-end tests against the real built app: starts its own Xvfb, PulseAudio (null
 # sink) and tauri-driver, runs the tests, and stops everything it started, pass or fail.
 # Usage: tests/e2e/run.sh /abs/path/to/earshot-binary
+# (E2E_ONLY="tests/e2e/align.test.mjs" runs just the files named.)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -51,7 +52,7 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && brea
 
 status=0
 EARSHOT_APP="$app" WEBDRIVER_URL="http://127.0.0.1:$port" EARSHOT_ARTIFACTS="$artifacts" \
-  node --test --test-concurrency=1 "$here"/*.test.mjs || status=$?
+  node --test --test-concurrency=1 ${E2E_ONLY:-"$here"/*.test.mjs} || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log (tail) ---"; tail -n 40 "$work/driver.log" || true
 fi

@@ -59,10 +59,17 @@ class Alignments {
   }
 
   #onEvent(u: AlignmentUpdate) {
-    this.#seq.set(u.episodeId, (this.#seq.get(u.episodeId) ?? 0) + 1);
-    this.live.set(u.episodeId, u);
-    // New times in the library: show them (the list keeps its place; follow picks up).
-    if (u.state === 'done') void player.reloadTranscript(u.episodeId);
+    const seq = (this.#seq.get(u.episodeId) ?? 0) + 1;
+    this.#seq.set(u.episodeId, seq);
+    if (u.state !== 'done') {
+      this.live.set(u.episodeId, u);
+      return;
+    }
+    // New times in the library: show them (the list keeps its place; follow picks up), and
+    // say "aligned" only once they are on screen, never over the old estimates.
+    void player.reloadTranscript(u.episodeId).finally(() => {
+      if (this.#seq.get(u.episodeId) === seq) this.live.set(u.episodeId, u);
+    });
   }
 
   async cancel(episodeId: number) {
