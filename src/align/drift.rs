@@ -301,6 +301,30 @@ pub fn correct_drift_frames(timed: &[Segment], frames: &Frames) -> (Vec<Segment>
             *o = if j >= best.1 { b } else { a };
         }
     }
+    // A short run of cues with an offset of its own between a fall (the cues of an ad this
+    // copy lacks fit its audio nowhere, and may have been given any offset) is part of that
+    // fall.
+    let runs: Vec<(usize, usize)> = {
+        let mut r = Vec::new();
+        let mut start = 0;
+        for i in 1..=n {
+            if i == n || offsets[i] != offsets[start] {
+                r.push((start, i));
+                start = i;
+            }
+        }
+        r
+    };
+    for k in 1..runs.len().saturating_sub(1) {
+        let (a, b) = (offsets[runs[k - 1].0], offsets[runs[k + 1].0]);
+        let (s0, s1) = runs[k];
+        let span = timed[s1 - 1].end - timed[s0].start;
+        if b < a - 0.5 && span < 90.0 {
+            for o in &mut offsets[s0..s1] {
+                *o = b;
+            }
+        }
+    }
     // Where the offset falls, something the publisher's copy has is missing here: find the
     // stretch of the publisher's time that is gone (as long as the fall), between cues.
     let mut removed = vec![false; n];

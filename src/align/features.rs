@@ -215,6 +215,9 @@ pub fn vad(frames: &Frames) -> Vad {
         lo[b] = v[v.len() * 5 / 100];
         hi[b] = v[(v.len() * 95 / 100).min(v.len() - 1)];
     }
+    // A bed under the speech (music under an intro, a loud room) fills its pauses: where the
+    // quietest frames of the few seconds around stay well above the floor, that is the floor.
+    let bed = local_floor(&frames.db);
     let mut speech = vec![false; n];
     let mut floor = vec![0.0f32; n];
     for i in 0..n {
@@ -225,6 +228,12 @@ pub fn vad(frames: &Frames) -> Vad {
         let w = (pos - b0 as f32).clamp(0.0, 1.0);
         let l = lo[b0] * (1.0 - w) + lo[b1] * w;
         let h = hi[b0] * (1.0 - w) + hi[b1] * w;
+        let local = bed[i / BED_STEP];
+        let l = if local > l + 10.0 && local < h - 10.0 {
+            local
+        } else {
+            l
+        };
         floor[i] = l;
         let thr = l + (0.3 * (h - l)).max(8.0).min(h - l - 1.0).max(4.0);
         speech[i] = frames.db[i] > thr;
@@ -242,6 +251,31 @@ pub fn vad(frames: &Frames) -> Vad {
         cum.push(s);
     }
     Vad { speech, floor, cum }
+}
+
+/// Frames per step of the local floor, and its reach either side (frames).
+const BED_STEP: usize = 50;
+const BED_REACH: usize = 250;
+
+/// The 3rd percentile of the loudness within ±2.5 s, every half second.
+fn local_floor(db: &[f32]) -> Vec<f32> {
+    let n = db.len();
+    let mut out = Vec::with_capacity(n / BED_STEP + 1);
+    let mut buf: Vec<f32> = Vec::with_capacity(2 * BED_REACH);
+    for k in 0..=n / BED_STEP {
+        let c = k * BED_STEP + BED_STEP / 2;
+        let (a, b) = (c.saturating_sub(BED_REACH), (c + BED_REACH).min(n));
+        if a >= b {
+            out.push(f32::NEG_INFINITY);
+            continue;
+        }
+        buf.clear();
+        buf.extend_from_slice(&db[a..b]);
+        let i = buf.len() * 3 / 100;
+        let (_, v, _) = buf.select_nth_unstable_by(i, f32::total_cmp);
+        out.push(*v);
+    }
+    out
 }
 
 /// Flips runs of `value` shorter than `min` frames that have the other value on both sides.

@@ -1,13 +1,20 @@
 //! Alignment: an untimed transcript made to follow the episode's audio, and (see
-//! [`correct_drift`]) a timed one put right when an ad moved the audio under it.
+//! [`correct_drift`]) a timed one put right when an ad moved the audio under it (and, with
+//! [`DriftReport::map_time`] / [`correct_chapters`], the feed's chapters with it).
 //!
 //! [`align_untimed`] reads the audio with the player's decoder into 10 ms frames of loudness and
-//! pitch, finds speech and pauses over an adaptive noise floor, and assigns every paragraph
-//! start to a pause by dynamic programming: paragraph durations are expected from their
-//! syllables at the pace the speech shows (between the inline times the text gives, which pin
-//! the paragraphs they fall in), longer pauses are preferred, chapter starts are likely, and
-//! a voice change is expected where the speaker changes (then, in a second pass, each speaker's
-//! own pitch is learnt from the first and each paragraph's start must sound like its speaker).
+//! pitch, finds speech and pauses over an adaptive noise floor (raised where a bed of music
+//! fills the pauses), and assigns every paragraph start to a pause by dynamic programming:
+//! paragraph durations are expected from their syllables at the pace the speech shows, longer
+//! pauses are preferred, chapter starts are likely, and speech the transcript does not contain
+//! (a dynamically inserted ad, a pre-roll, an intro or outro) may come before the first
+//! paragraph, after the last or between two, at a price per second; since such speech makes
+//! the pace look slower than it is, the pace is searched too (a few values, the likeliest
+//! kept). Later passes learn from the one before what the speakers sound like (their pitch, as
+//! a per-frame likelihood against any voice at all: another voice reading an ad, or music,
+//! counts against the paragraph placed over it) and what offset the inline times the text
+//! gives (`[inaudible 00:01:47]`) have in this copy (they are the publisher's; an ad moves
+//! them), and use those.
 
 mod drift;
 mod features;
