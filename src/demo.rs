@@ -91,7 +91,8 @@ fn local_name(audio: &str) -> String {
 }
 
 /// Makes sure the demo podcast is in the library and its audio is on disk under `data_dir`.
-/// Idempotent: a second call adds nothing, but restores a deleted audio file.
+/// Idempotent: a second call adds nothing, but restores a deleted audio file; a library
+/// holding an older build's demo gains the episodes added since.
 pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
     let meta: DemoPodcast = serde_json::from_str(text("podcast.json")?)
         .map_err(|e| Error::parse("demo podcast.json", e.to_string()))?;
@@ -105,9 +106,7 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
             write_atomically(&dest, bytes)?;
         }
     }
-    if let Some(id) = library.podcast_by_feed(DEMO_FEED)? {
-        return Ok(id);
-    }
+    let existing = library.podcast_by_feed(DEMO_FEED)?;
     let mut episodes = Vec::new();
     // Untimed transcripts (plain paragraphs), stored once the episodes exist: (title, parsed).
     let mut untimed = Vec::new();
@@ -150,7 +149,16 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
         author: meta.author,
         description: meta.description,
     };
-    let id = library.add_podcast(&podcast, &episodes)?;
+    let id = match existing {
+        // Installed by an earlier version: add the episodes it did not ship.
+        Some(id) => {
+            if library.add_missing_episodes(id, &episodes)? == 0 {
+                return Ok(id);
+            }
+            id
+        }
+        None => library.add_podcast(&podcast, &episodes)?,
+    };
     store_untimed(library, id, untimed)?;
     Ok(id)
 }
@@ -167,6 +175,9 @@ fn store_untimed(
         let Some(ep) = stored.iter().find(|e| e.title == title) else {
             continue;
         };
+        if library.transcript_source(ep.id)?.is_some() {
+            continue; // already there (and maybe aligned): keep it
+        }
         library.replace_transcript(
             ep.id,
             "bundled",

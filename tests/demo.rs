@@ -90,3 +90,40 @@ fn the_untimed_demo_episode_installs_as_estimates_and_aligns_to_its_audio() {
         );
     }
 }
+
+#[test]
+fn a_library_from_an_older_build_gains_the_new_demo_episode_and_nothing_is_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite3");
+    {
+        let mut lib = Library::open(&path).unwrap();
+        demo::install(&mut lib, dir.path()).unwrap();
+    }
+    // An older build shipped only the tour.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; DELETE FROM episodes WHERE guid = 'earshot-demo-2';",
+    )
+    .unwrap();
+    drop(conn);
+
+    let mut lib = Library::open(&path).unwrap();
+    let podcast = demo::install(&mut lib, dir.path()).unwrap();
+    let eps = lib.episodes(podcast).unwrap();
+    assert_eq!(eps.len(), 2, "the untimed episode was added");
+    let new = eps
+        .iter()
+        .find(|e| e.title == "Reading along without timings")
+        .unwrap();
+    assert_eq!(
+        lib.segments(new.id).unwrap().len(),
+        truth().paragraphs.len()
+    );
+    assert!(lib.untimed_transcript(new.id).unwrap().is_some());
+
+    // Installing again changes nothing.
+    let before = lib.segments(new.id).unwrap();
+    demo::install(&mut lib, dir.path()).unwrap();
+    assert_eq!(lib.episodes(podcast).unwrap().len(), 2);
+    assert_eq!(lib.segments(new.id).unwrap(), before);
+}

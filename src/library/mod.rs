@@ -176,28 +176,34 @@ impl Library {
         )?;
         let podcast = PodcastId(tx.last_insert_rowid());
         for e in episodes {
-            tx.execute(
-                "INSERT INTO episodes (podcast_id, guid, title, description, published, duration_secs, enclosure_url, local_file)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![podcast.0, e.guid, e.title, e.description, e.published, e.duration_secs, e.enclosure_url, e.local_file],
-            )?;
-            let episode = tx.last_insert_rowid();
-            for (i, c) in e.chapters.iter().enumerate() {
-                tx.execute(
-                    r#"INSERT INTO chapters (episode_id, idx, start, "end", title, img, url, toc, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
-                    params![episode, i as i64, c.start, c.end, c.title, c.img, c.url, c.toc, e.chapters_source],
-                )?;
-            }
-            if !e.segments.is_empty() {
-                transcripts::insert_segments(&tx, episode, &e.segments)?;
-                tx.execute(
-                    "INSERT INTO transcript_state (episode_id, source, format, fetched_at) VALUES (?1, 'bundled', 'vtt', ?2)",
-                    params![episode, now_secs()],
-                )?;
-            }
+            insert_episode(&tx, podcast, e)?;
         }
         tx.commit()?;
         Ok(podcast)
+    }
+
+    /// Adds the episodes whose GUID the podcast does not have yet (a newer build's demo
+    /// episodes, say); returns how many were added.
+    pub fn add_missing_episodes(
+        &mut self,
+        podcast: PodcastId,
+        episodes: &[NewEpisode],
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        for e in episodes {
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM episodes WHERE podcast_id = ?1 AND guid = ?2)",
+                params![podcast.0, e.guid],
+                |r| r.get(0),
+            )?;
+            if !known {
+                insert_episode(&tx, podcast, e)?;
+                added += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
     }
 
     pub fn podcasts(&self) -> Result<Vec<PodcastSummary>> {
@@ -364,6 +370,30 @@ impl Library {
             .all(|c| matches!(c, std::path::Component::Normal(_)));
         (plain && !local_file.is_empty()).then(|| data_dir.join(rel))
     }
+}
+
+/// One episode with its chapters and bundled timed transcript, inside a transaction.
+fn insert_episode(tx: &rusqlite::Transaction, podcast: PodcastId, e: &NewEpisode) -> Result<()> {
+    tx.execute(
+        "INSERT INTO episodes (podcast_id, guid, title, description, published, duration_secs, enclosure_url, local_file)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![podcast.0, e.guid, e.title, e.description, e.published, e.duration_secs, e.enclosure_url, e.local_file],
+    )?;
+    let episode = tx.last_insert_rowid();
+    for (i, c) in e.chapters.iter().enumerate() {
+        tx.execute(
+            r#"INSERT INTO chapters (episode_id, idx, start, "end", title, img, url, toc, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
+            params![episode, i as i64, c.start, c.end, c.title, c.img, c.url, c.toc, e.chapters_source],
+        )?;
+    }
+    if !e.segments.is_empty() {
+        transcripts::insert_segments(tx, episode, &e.segments)?;
+        tx.execute(
+            "INSERT INTO transcript_state (episode_id, source, format, fetched_at) VALUES (?1, 'bundled', 'vtt', ?2)",
+            params![episode, now_secs()],
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
