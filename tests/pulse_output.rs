@@ -182,23 +182,31 @@ impl Drop for Recorder {
 
 /// A mono 16-bit WAV of `secs` seconds, sample `i` from `f`.
 fn wav(dir: &Path, name: &str, secs: f64, f: impl Fn(usize) -> f32) -> PathBuf {
-    let n = (secs * RATE as f64) as usize;
+    wav_ch(dir, name, secs, 1, f)
+}
+
+/// A 16-bit WAV with `ch` channels (the same sample in each).
+fn wav_ch(dir: &Path, name: &str, secs: f64, ch: u16, f: impl Fn(usize) -> f32) -> PathBuf {
+    let frames = (secs * RATE as f64) as usize;
+    let n = frames * ch as usize;
     let mut b = Vec::with_capacity(44 + n * 2);
     b.extend_from_slice(b"RIFF");
     b.extend_from_slice(&(36 + n as u32 * 2).to_le_bytes());
     b.extend_from_slice(b"WAVEfmt ");
     b.extend_from_slice(&16u32.to_le_bytes());
     b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&ch.to_le_bytes());
     b.extend_from_slice(&RATE.to_le_bytes());
-    b.extend_from_slice(&(RATE * 2).to_le_bytes());
-    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&(RATE * 2 * ch as u32).to_le_bytes());
+    b.extend_from_slice(&(2 * ch).to_le_bytes());
     b.extend_from_slice(&16u16.to_le_bytes());
     b.extend_from_slice(b"data");
     b.extend_from_slice(&(n as u32 * 2).to_le_bytes());
-    for i in 0..n {
+    for i in 0..frames {
         let v = (f(i).clamp(-1.0, 1.0) * 32767.0) as i16;
-        b.extend_from_slice(&v.to_le_bytes());
+        for _ in 0..ch {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
     }
     let path = dir.join(name);
     std::fs::write(&path, b).expect("write wav");
@@ -258,19 +266,20 @@ impl Player {
     /// Waits until the clock runs past `position` (audio is heard).
     fn wait_playing_past(&self, position: f64) {
         let until = Instant::now() + Duration::from_secs(5);
+        let mut seen = Vec::new();
         while Instant::now() < until {
-            if let Ok(PlayerEvent::Position {
-                position: p,
-                playing: true,
-                ..
-            }) = self.rx.recv_timeout(Duration::from_millis(200))
-            {
-                if p > position {
-                    return;
-                }
+            match self.rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(PlayerEvent::Position {
+                    position: p,
+                    playing: true,
+                    ..
+                }) if p > position => return,
+                Ok(e) => seen.push(format!("{e:?}")),
+                Err(_) => {}
             }
         }
-        panic!("playback did not start");
+        seen.truncate(8);
+        panic!("playback did not pass {position} s: {seen:#?}");
     }
 }
 
@@ -315,13 +324,23 @@ fn clicks(rec: &[f32], from_frame: usize) -> Vec<usize> {
 
 #[test]
 fn it_plays_and_the_clock_is_what_the_sink_plays() {
+    clock_vs_sink(1.0);
+}
+
+#[test]
+fn at_2x_the_clock_is_what_the_sink_plays() {
+    clock_vs_sink(2.0);
+}
+
+fn clock_vs_sink(speed: f32) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(server) = server() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let file = click_file(dir.path(), 8.0);
+    let file = click_file(dir.path(), 12.0);
     let rec = Recorder::start(&server);
     let since = Instant::now();
     let p = Player::start(&server);
+    p.handle.send(PlayerCommand::SetSpeed(speed));
     p.load(&file, 0.3);
     p.wait_playing_past(0.5);
     let events = p.events(3.0);
@@ -336,8 +355,8 @@ fn it_plays_and_the_clock_is_what_the_sink_plays() {
     let (a, b) = (pos[0], pos[pos.len() - 1]);
     let rate = (b.1 - a.1) / b.0.duration_since(a.0).as_secs_f64();
     assert!(
-        (rate - 1.0).abs() < 0.02,
-        "the position advances {rate:.3} s per second"
+        (rate / speed as f64 - 1.0).abs() < 0.02,
+        "at {speed}× the position advances {rate:.3} s per second"
     );
 
     // Each click heard at the sink vs the position the clock gives for that instant.
@@ -363,7 +382,7 @@ fn it_plays_and_the_clock_is_what_the_sink_plays() {
     let median = errors[errors.len() / 2].abs();
     let worst = errors.last().unwrap().abs();
     eprintln!(
-        "position error vs the sink: median {:.1} ms, max {:.1} ms over {} clicks",
+        "{speed}×: position error vs the sink: median {:.1} ms, max {:.1} ms over {} clicks",
         median * 1e3,
         worst * 1e3,
         errors.len()
@@ -517,4 +536,46 @@ fn without_a_server_it_says_so_or_falls_back() {
         "earshot-cli crashed: {:?}\n{stderr}",
         out.status
     );
+}
+
+#[test]
+fn track_after_track_with_pauses_and_stops_keeps_playing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(server) = server() else { return };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    // Stereo, like most episodes.
+    let file = wav_ch(dir.path(), "noise.wav", 30.0, 2, |i| {
+        ((i.wrapping_mul(2654435761) >> 7) % 1000) as f32 / 2000.0 - 0.25
+    });
+    let _rec = Recorder::start(&server);
+    let p = Player::start(&server);
+    let load = |start: f64, autoplay: bool| {
+        p.handle.send(PlayerCommand::Load {
+            media: Media::File(file.clone()),
+            start,
+            autoplay,
+            token: 1,
+        })
+    };
+    // The latency bench's sequence: loaded paused then Play, Pause; Load with autoplay, Stop.
+    for k in 0..3 {
+        let at = 1.0 + k as f64 * 4.0;
+        load(at, false);
+        std::thread::sleep(Duration::from_millis(250));
+        p.handle.send(PlayerCommand::Play);
+        p.wait_playing_past(at + 0.1);
+        std::thread::sleep(Duration::from_millis(300));
+        p.handle.send(PlayerCommand::Pause);
+        std::thread::sleep(Duration::from_millis(200));
+        load(at + 2.0, true);
+        p.wait_playing_past(at + 2.1);
+        std::thread::sleep(Duration::from_millis(300));
+        p.handle.send(PlayerCommand::Stop);
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = p.events(0.01);
+    }
 }

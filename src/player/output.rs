@@ -99,7 +99,18 @@ impl AudioOutput for RodioOutput {
         self.decide();
         match &mut self.backend {
             #[cfg(target_os = "linux")]
-            Backend::Pulse(p) => p.start(source),
+            Backend::Pulse(p) => match p.try_start(source) {
+                Ok(info) => Ok(info),
+                Err(failed) => {
+                    let (e, source) = *failed;
+                    // The server went away or refused the stream: rodio from now on.
+                    tracing::warn!("PulseAudio output failed ({e}); falling back to rodio");
+                    let mut rodio = RodioMixer::default();
+                    let started = rodio.start(source);
+                    self.backend = Backend::Rodio(rodio);
+                    started
+                }
+            },
             Backend::Rodio(r) => r.start(source),
             Backend::Undecided => unreachable!("decided above"),
         }

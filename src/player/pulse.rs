@@ -97,7 +97,8 @@ impl Mark {
     }
 }
 
-/// What the reactor thread's callback and the player thread share about the stream.
+/// What the reactor thread's callback and the player thread share about the stream. Its lock
+/// is a leaf: nothing else is locked, and no round trip to the server waits, while it is held.
 struct Feed {
     source: Option<StreamSource>,
     channels: usize,
@@ -134,7 +135,7 @@ impl Feed {
         if m.b > m.a {
             self.marks.push_back(m);
         }
-        while self.marks.len() > 256 {
+        while self.marks.len() > 1024 {
             self.marks.pop_front();
         }
     }
@@ -239,10 +240,11 @@ impl Feed {
             let off = base + n as u64 + 1;
             let (tag, media) = shared.last_taken();
             let media = media as f64;
-            // One mark per run of consecutive media frames: exact across the time-stretch's
-            // segment joins and skip-silence cuts.
+            // One mark per write, linear in between (the time-stretch moves the media
+            // position a little unevenly within a hop); a new one where the media jumps (skip
+            // silence, a new generation).
             run = match run {
-                Some((t, a, ma, _, mb)) if t == tag && media == mb + 1.0 => {
+                Some((t, a, ma, _, mb)) if t == tag && (0.0..=64.0).contains(&(media - mb)) => {
                     Some((t, a, ma, off, media))
                 }
                 other => {
@@ -657,10 +659,12 @@ fn poll_timing(
             t.underrun_for,
             t1 - t0
         );
+        // The feed's lock is a leaf (the reactor thread takes it inside its own lock, which
+        // a cork or uncork round trip under the control lock waits for): take nothing under it.
+        let corked = control.lock().map(|c| c.corked).unwrap_or(false);
         let feed = lock(&feed);
         if let Some(src) = feed.source.as_ref() {
             if let Some((tag, media)) = feed.lookup(heard) {
-                let corked = control.lock().map(|c| c.corked).unwrap_or(false);
                 src.shared().store_heard(
                     tag,
                     media.max(0.0).round() as u64,
@@ -672,18 +676,23 @@ fn poll_timing(
     }
 }
 
-impl AudioOutput for PulseOutput {
-    fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
+impl PulseOutput {
+    /// [`AudioOutput::start`], handing the source back when the stream cannot be opened (so
+    /// another output can play it).
+    pub fn try_start(
+        &mut self,
+        source: StreamSource,
+    ) -> Result<OutputInfo, Box<(AudioError, StreamSource)>> {
         use rodio::Source;
         let spec = (source.sample_rate().get(), source.channels().get() as usize);
         if self.active.as_ref().is_some_and(|a| a.spec != spec) {
             self.active = None;
         }
         if self.active.is_none() {
-            let active = self
-                .open_stream(spec.0, spec.1)
-                .map_err(AudioError::NoDevice)?;
-            self.active = Some(active);
+            match self.open_stream(spec.0, spec.1) {
+                Ok(active) => self.active = Some(active),
+                Err(e) => return Err(Box::new((AudioError::NoDevice(e), source))),
+            }
         }
         let a = self.active.as_ref().expect("opened above");
         let mut feed = lock(&a.feed);
@@ -697,6 +706,12 @@ impl AudioOutput for PulseOutput {
         self.poll_soon();
         Ok(OutputInfo { latency })
     }
+}
+
+impl AudioOutput for PulseOutput {
+    fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
+        self.try_start(source).map_err(|b| b.0)
+    }
 
     fn play(&mut self) {
         let Some(a) = &self.active else { return };
@@ -705,8 +720,11 @@ impl AudioOutput for PulseOutput {
         }
         let mut c = a.control.lock().unwrap_or_else(|e| e.into_inner());
         c.cork_at = None;
-        if c.corked && wait(a.stream.uncork(), ROUNDTRIP).is_some_and(|r| r.is_ok()) {
-            c.corked = false;
+        if c.corked {
+            match wait(a.stream.uncork(), ROUNDTRIP) {
+                Some(Ok(())) => c.corked = false,
+                other => tracing::warn!("PulseAudio uncork failed: {other:?}"),
+            }
         }
         drop(c);
         self.poll_soon();

@@ -11,14 +11,14 @@
 //! level threshold.
 //!
 //! 1. play → the first sample at the sink, the player already running: Earshot's engine (this
-//!    process, `RodioOutput` on the default device) loaded paused then `Play`, or `Load` with
-//!    autoplay; mpv (`--idle`, JSON IPC) `set pause no` on a loaded file, or `loadfile`. Also
+//!    process, `RodioOutput`: PulseAudio directly, or rodio/cpal with `EARSHOT_OUTPUT=rodio`)
+//!    loaded paused then `Play`, or `Load` with autoplay; mpv (`--idle`, JSON IPC) `set pause no` on a loaded file, or `loadfile`. Also
 //!    spawning the player (`earshot-cli play` vs `mpv <file>`).
 //! 2. an exact seek while playing → the new position at the sink.
 //! 3. position error: Earshot's reported position (and the UI's interpolation from Position
 //!    events) minus the media position heard at the sink at that instant, at 1× and 2×.
 //! 4. CPU of steady playback at 1× and 2× (`earshot-cli play` vs mpv with scaletempo2), from
-//!    /proc/<pid>/stat.
+//!    /proc/<pid>/stat, with the PulseAudio daemon's CPU beside each.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -742,6 +742,16 @@ pub fn bench_latency(opts: Options) {
         TEMPLATE as f64 / RATE * 1e3,
         LEAD * 1e3
     );
+    let direct = std::env::var("EARSHOT_OUTPUT").map_or(true, |v| v != "rodio")
+        && earshot::player::pulse::PulseOutput::connect().is_ok();
+    println!(
+        "earshot output: {}",
+        if direct {
+            "PulseAudio directly (src/player/pulse.rs; EARSHOT_OUTPUT=rodio measures rodio/cpal)"
+        } else {
+            "rodio's mixer on cpal's PulseAudio host (EARSHOT_OUTPUT=rodio)"
+        }
+    );
     sleep(RECORDER_WARMUP + 0.2);
 
     let ours = Ours::start();
@@ -1070,9 +1080,14 @@ pub fn bench_latency(opts: Options) {
     println!("(goal: |error| ≤ 20 ms; a positive error means the reported position runs ahead of the audio)");
     if let Some(b) = bias_1x {
         println!(
-            "at 1× the reported position runs {:+.1} ms (median) ahead of what the sink plays: \
-             output latency the engine's correction does not count",
-            b * 1e3
+            "at 1× the reported position runs {:+.1} ms (median) ahead of what the sink plays: {}",
+            b * 1e3,
+            if direct {
+                "the clock also counts the sink's latency (the null sink renders ahead of its \
+                 own clock and the monitor records at render; a real device plays that late)"
+            } else {
+                "output latency the engine's correction does not count"
+            }
         );
     }
     drop(ours);
