@@ -511,6 +511,14 @@ impl Alignment {
                 "it changed while it was being checked",
             ));
         }
+        // Cues of an ad this copy lacks come back empty, at the cut: they are not in this
+        // audio, so they are not shown (the publisher's originals are kept for an undo).
+        let fixed: Vec<Segment> = fixed
+            .into_iter()
+            .zip(&original)
+            .filter(|(f, o)| f.end > f.start || o.end <= o.start)
+            .map(|(f, _)| f)
+            .collect();
         let segments = if summary.shifts.is_empty() {
             &original
         } else {

@@ -685,3 +685,45 @@ fn a_finished_download_is_aligned() {
     a.shutdown();
     downloads.shutdown();
 }
+
+#[test]
+fn a_removed_ad_is_dropped_from_the_transcript_and_the_rest_moves_back() {
+    let Some(dir) = episode_dir() else { return };
+    let t = truth(&dir.join("truth.json"));
+    // The publisher's transcript was made on a copy with an ad (its cues included); this copy
+    // has none.
+    let rig = Rig::new();
+    let id = rig.downloaded("no-ad", &dir.join("episode.mp3"));
+    let timed =
+        transcript::parse_vtt(&std::fs::read_to_string(dir.join("removed.vtt")).unwrap()).unwrap();
+    let ads = timed
+        .iter()
+        .filter(|s| s.speaker.as_deref() == Some("Sponsor"))
+        .count();
+    assert!(ads > 0, "the publisher's transcript reads the ad");
+    rig.lib
+        .lock()
+        .unwrap()
+        .replace_transcript(id, "https://example.org/removed.vtt", "vtt", &timed, None)
+        .unwrap();
+    let (a, _) = rig.start();
+    assert!(a.ensure(id).unwrap());
+    let end = wait_end(&a, id);
+    assert_eq!(end.state, "done", "{end:?}");
+    assert_eq!(end.shifts.len(), 1, "{end:?}");
+    assert!(end.shifts[0].offset < 0.0, "{end:?}");
+
+    let fixed = rig.segments(id);
+    assert_eq!(
+        fixed.len(),
+        timed.len() - ads,
+        "the ad's lines are not shown"
+    );
+    assert!(fixed
+        .iter()
+        .all(|s| s.speaker.as_deref() != Some("Sponsor")));
+    let (median, p95, max) = errors(&fixed, &t.starts);
+    eprintln!("service removed ad: median {median:.3} s, p95 {p95:.3} s, max {max:.3} s");
+    assert!(median <= 0.5 && p95 <= 2.0, "{median:.2} / {p95:.2} s");
+    a.shutdown();
+}
