@@ -2,6 +2,8 @@
 //! espeak-ng, sox and ffmpeg). Without those tools the tests are skipped, unless `CI` is set,
 //! where their absence is a failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -16,51 +18,8 @@ const SEED: u32 = 7;
 /// runs by length and seed), or `None` when the tools are missing outside CI.
 fn episode() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let missing: Vec<&str> = [
-            ("espeak-ng", "--version"),
-            ("sox", "--version"),
-            ("ffmpeg", "-version"),
-        ]
-        .into_iter()
-        .filter(|(t, flag)| {
-            Command::new(t)
-                .arg(flag)
-                .output()
-                .map_or(true, |o| !o.status.success())
-        })
-        .map(|(t, _)| t)
-        .collect();
-        if !missing.is_empty() {
-            let msg = format!(
-                "alignment tests need {} (apt-get install -y espeak-ng sox ffmpeg)",
-                missing.join(", ")
-            );
-            if std::env::var_os("CI").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("skipped: {msg}");
-            return None;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-align-episode.sh");
-        let out_dir = std::env::temp_dir()
-            .join("earshot-align")
-            .join(format!("test-v4-m{MINUTES}-s{SEED}"));
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(MINUTES.to_string())
-            .arg(SEED.to_string())
-            .arg(&out_dir)
-            .output()
-            .expect("run bash");
-        assert!(
-            out.status.success(),
-            "make-align-episode.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(out_dir)
-    })
-    .as_deref()
+    DIR.get_or_init(|| common::align::generated_episode(MINUTES, SEED))
+        .as_deref()
 }
 
 struct Truth {

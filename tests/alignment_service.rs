@@ -5,8 +5,9 @@
 //! damaged audio fails with a sentence, and a timed transcript of a copy with an ad inserted
 //! is corrected, its chapters moved with it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -18,50 +19,8 @@ use earshot::transcript::{self, Segment};
 
 fn episode_dir() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let missing: Vec<&str> = ["espeak-ng", "sox", "ffmpeg"]
-            .into_iter()
-            .filter(|t| {
-                let flag = if *t == "ffmpeg" {
-                    "-version"
-                } else {
-                    "--version"
-                };
-                Command::new(t)
-                    .arg(flag)
-                    .output()
-                    .map_or(true, |o| !o.status.success())
-            })
-            .collect();
-        if !missing.is_empty() {
-            let msg = format!(
-                "alignment service tests need {} (apt-get install -y espeak-ng sox ffmpeg)",
-                missing.join(", ")
-            );
-            if std::env::var_os("CI").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("skipped: {msg}");
-            return None;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-align-episode.sh");
-        let out_dir = std::env::temp_dir()
-            .join("earshot-align")
-            .join("service-v3-m2-s1");
-        let out = Command::new("bash")
-            .arg(&script)
-            .args(["2", "1"])
-            .arg(&out_dir)
-            .output()
-            .expect("run bash");
-        assert!(
-            out.status.success(),
-            "make-align-episode.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(out_dir)
-    })
-    .as_deref()
+    DIR.get_or_init(|| common::align::generated_episode(2, 1))
+        .as_deref()
 }
 
 struct Truth {

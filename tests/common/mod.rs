@@ -119,6 +119,7 @@ pub fn listing(dir: &Path) -> Vec<String> {
 pub fn demo_mp3() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/episode1.mp3")
 }
+pub mod align;
 pub mod faulty;
 pub mod rng;
 pub mod server;
