@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { Builder, By, until } from "selenium-webdriver";
+import { armStartProbe, readStartProbe } from "./lib.mjs";
 
 const APP = process.env.EARSHOT_APP;
 const URL = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -124,6 +125,7 @@ test("subscribe to a local feed, see its episodes, refresh and see new ones", as
     await screenshot("e2e-podcast.png");
 
     // Not downloaded: pressing play streams it from the server.
+    await armStartProbe(d);
     const t0 = Date.now();
     await fresh.click();
     const end = Date.now() + 20_000;
@@ -134,7 +136,7 @@ test("subscribe to a local feed, see its episodes, refresh and see new ones", as
       await sleep(25);
     }
     assert.ok(pos > 0.2, "the streamed episode plays");
-    console.log(`# streaming: click to moving position ${Date.now() - t0} ms`);
+    console.log(`# streaming: click to moving position ${Date.now() - t0} ms (WebDriver's view); in the page ${await readStartProbe(d)} ms`);
     assert.ok(audioRequests.length >= 1, "audio came from the server");
 
     // Its transcript came from the feed (the JSON one is gone, so the VTT): reading along, the
