@@ -170,7 +170,12 @@ test("download episodes, pause and resume one, and play a downloaded one from di
     await d.wait(until.elementLocated(By.css('[data-testid="downloads-view"]')), 5_000);
     const rows = await d.findElements(By.css('[data-testid="download-row"]'));
     const byState = {};
-    for (const r of rows) byState[(await r.getAttribute("textContent")).includes("Slow episode") ? "slow" : "chap"] = r;
+    // (Other test files share the app's data folder: their downloads are listed too.)
+    for (const r of rows) {
+      const text = await r.getAttribute("textContent");
+      if (text.includes("Slow episode")) byState.slow = r;
+      else if (text.includes("Chaptered episode")) byState.chap = r;
+    }
     assert.equal(await byState.chap.getAttribute("data-state"), "done");
     assert.equal(await byState.slow.getAttribute("data-state"), "paused");
     const bar = await byState.slow.findElement(By.css('[data-testid="download-progress"]'));
