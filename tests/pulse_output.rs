@@ -30,6 +30,49 @@ impl Server {
     fn socket(&self) -> PathBuf {
         self.run_dir().join("pulse/native")
     }
+    /// Starts the daemon (again, after [`Server::kill`]) at the same socket.
+    fn launch(&self) {
+        let status = self
+            .cmd("pulseaudio")
+            .args([
+                "-D",
+                "--exit-idle-time=-1",
+                "-n",
+                "--use-pid-file=yes",
+                "--load=module-null-sink sink_name=null",
+                "--load=module-native-protocol-unix",
+            ])
+            .arg(format!(
+                "--log-target=file:{}",
+                self.dir.path().join("pulse.log").display()
+            ))
+            .status()
+            .expect("run pulseaudio");
+        assert!(status.success(), "pulseaudio did not start");
+        let until = Instant::now() + Duration::from_secs(5);
+        // Listening (a killed server leaves its socket file behind).
+        while std::os::unix::net::UnixStream::connect(self.socket()).is_err()
+            && Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            std::os::unix::net::UnixStream::connect(self.socket()).is_ok(),
+            "pulseaudio's socket did not appear"
+        );
+    }
+    /// Kills the daemon outright (SIGKILL: no goodbye to its clients).
+    fn kill(&self) {
+        let pid = std::fs::read_to_string(self.run_dir().join("pulse/pid")).expect("pid file");
+        let status = Command::new("kill")
+            .args(["-KILL", pid.trim()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -KILL {pid}");
+        // Dead at once, but a zombie until reaped (slowly, by some containers' init), which
+        // a new daemon would take for a running one.
+        let _ = std::fs::remove_file(self.run_dir().join("pulse/pid"));
+    }
     fn cmd(&self, program: &str) -> Command {
         let mut c = Command::new(program);
         c.env("XDG_RUNTIME_DIR", self.run_dir())
@@ -41,7 +84,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.cmd("pulseaudio").arg("--kill").status();
+        let _ = self
+            .cmd("pulseaudio")
+            .arg("--kill")
+            .stderr(Stdio::null())
+            .status();
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -66,31 +113,7 @@ fn server() -> Option<Server> {
     std::fs::create_dir_all(server.run_dir()).expect("run dir");
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(server.run_dir(), std::fs::Permissions::from_mode(0o700));
-    let status = server
-        .cmd("pulseaudio")
-        .args([
-            "-D",
-            "--exit-idle-time=-1",
-            "-n",
-            "--use-pid-file=yes",
-            "--load=module-null-sink sink_name=null",
-            "--load=module-native-protocol-unix",
-        ])
-        .arg(format!(
-            "--log-target=file:{}",
-            server.dir.path().join("pulse.log").display()
-        ))
-        .status()
-        .expect("run pulseaudio");
-    assert!(status.success(), "pulseaudio did not start");
-    let until = Instant::now() + Duration::from_secs(5);
-    while !server.socket().exists() && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        server.socket().exists(),
-        "pulseaudio's socket did not appear"
-    );
+    server.launch();
     Some(server)
 }
 
@@ -578,4 +601,257 @@ fn track_after_track_with_pauses_and_stops_keeps_playing() {
         std::thread::sleep(Duration::from_millis(100));
         let _ = p.events(0.01);
     }
+}
+
+/// Threads of this process whose name starts with `prefix` (Linux keeps 15 bytes of it; the
+/// client's unnamed reactor thread inherits "earshot-pulse-c" from the connect thread).
+fn threads(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |d| {
+        d.filter_map(|e| e.ok())
+            .filter(|e| {
+                std::fs::read_to_string(e.path().join("comm"))
+                    .is_ok_and(|c| c.trim_end().starts_with(prefix))
+            })
+            .count()
+    })
+}
+
+/// Events for `secs`, errors included.
+fn events_with_errors(p: &Player, secs: f64) -> Vec<PlayerEvent> {
+    let until = Instant::now() + Duration::from_secs_f64(secs);
+    let mut v = Vec::new();
+    while let Ok(e) =
+        p.rx.recv_timeout(until.saturating_duration_since(Instant::now()))
+    {
+        v.push(e);
+    }
+    v
+}
+
+fn paused_at(events: &[PlayerEvent]) -> Option<f64> {
+    events.iter().find_map(|e| match e {
+        PlayerEvent::Status {
+            status: PlayerStatus::Paused,
+            position,
+        } => Some(*position),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_lost_server_pauses_where_the_audio_stopped_and_play_connects_again() {
+    use earshot::player::AudioError;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(server) = server() else { return };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let file = wav(dir.path(), "tone.wav", 12.0, |i| {
+        0.5 * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin()
+    });
+    let rec = Recorder::start(&server);
+    let since = Instant::now();
+    let p = Player::start(&server);
+    p.load(&file, 1.0);
+    p.wait_playing_past(1.3);
+    let before = positions(&p.events(0.4));
+
+    // The server dies mid-playback.
+    let killed = Instant::now();
+    server.kill();
+    let mut error = None;
+    let mut paused = None;
+    while paused.is_none() && killed.elapsed() < Duration::from_secs(3) {
+        match p.rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(PlayerEvent::Error { error: e, .. }) => error = Some((e, killed.elapsed())),
+            Ok(PlayerEvent::Status {
+                status: PlayerStatus::Paused,
+                position,
+            }) => paused = Some(position),
+            _ => {}
+        }
+    }
+    let (error, detected) = error.expect("the lost server is reported");
+    let paused = paused.expect("paused after losing the server");
+    eprintln!(
+        "server killed → error reported in {:.1} ms",
+        detected.as_secs_f64() * 1e3
+    );
+    assert!(
+        detected <= Duration::from_secs(1),
+        "reported after {detected:?}"
+    );
+    assert!(matches!(error, AudioError::ConnectionLost(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("Lost the connection to the sound server (PulseAudio): ")
+            && message.ends_with("Press play to try again."),
+        "{message}"
+    );
+
+    // Paused where the audio stopped: the last of the tone the sink played, on the clock of
+    // the positions before.
+    std::thread::sleep(Duration::from_millis(200));
+    let (audio, time_of) = rec.snapshot(since);
+    drop(rec);
+    let stopped = (0..audio.len())
+        .rev()
+        .find(|&f| audio[f].abs() > 0.02)
+        .map(&time_of)
+        .expect("the tone was heard");
+    let last = before.last().expect("positions before the kill");
+    let heard = last.1 + stopped.duration_since(last.0).as_secs_f64();
+    eprintln!(
+        "paused at {paused:.3} s; the sink stopped at {heard:.3} s ({:+.1} ms)",
+        (paused - heard) * 1e3
+    );
+    assert!(
+        (paused - heard).abs() < 0.05,
+        "paused at {paused:.3} s; the audio stopped at {heard:.3} s"
+    );
+    // Nothing plays on, and no thread of the old connection is left.
+    let after = events_with_errors(&p, 0.3);
+    assert!(positions(&after).is_empty(), "still playing: {after:?}");
+    assert_eq!(
+        threads("earshot-pulse-c"),
+        0,
+        "threads of the lost connection"
+    );
+
+    // Play with no server: the clear "no device" error, still paused there.
+    p.handle.send(PlayerCommand::Play);
+    let events = events_with_errors(&p, 0.5);
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PlayerEvent::Error {
+                error: AudioError::NoDevice(_),
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    let again = paused_at(&events).expect("still paused");
+    assert!((again - paused).abs() < 0.002, "{again} vs {paused}");
+
+    // A new server at the same socket: Play connects again and resumes from there.
+    let launched = Instant::now();
+    server.launch();
+    let rec = Recorder::start(&server);
+    // A new null sink renders its first 2 s block before it takes up the latency parec
+    // asks for (its first stream waits that out): a real device does not.
+    std::thread::sleep(Duration::from_millis(2200).saturating_sub(launched.elapsed()));
+    let since = Instant::now();
+    let play = Instant::now();
+    p.handle.send(PlayerCommand::Play);
+    p.wait_playing_past(paused + 0.05);
+    let resumed = positions(&p.events(0.6));
+    let first = resumed.first().expect("positions after play");
+    assert!(
+        first.1 >= paused - 0.01 && first.1 < paused + 0.6,
+        "resumed at {:.3} s after losing the server at {paused:.3} s",
+        first.1
+    );
+    let (a, b) = (first, resumed.last().unwrap());
+    let rate = (b.1 - a.1) / b.0.duration_since(a.0).as_secs_f64();
+    assert!((rate - 1.0).abs() < 0.03, "the clock runs at {rate:.3}×");
+    let (audio, time_of) = rec.snapshot(since);
+    let flowing = (0..audio.len())
+        .find(|&f| audio[f].abs() > 0.05)
+        .map(&time_of)
+        .expect("the tone plays at the new server's sink");
+    eprintln!(
+        "play → audio at the new server's sink: {:+.1} ms (the method's bias is ~-5 ms)",
+        if flowing >= play {
+            flowing.duration_since(play).as_secs_f64() * 1e3
+        } else {
+            -(play.duration_since(flowing).as_secs_f64() * 1e3)
+        }
+    );
+    assert!(
+        flowing >= play - Duration::from_millis(20),
+        "tone before play"
+    );
+    let heard = (0..audio.len())
+        .filter(|&f| time_of(f) >= play && audio[f].abs() > 0.05)
+        .count() as f64
+        / RATE as f64;
+    assert!(heard > 0.4, "{heard:.2} s of tone heard after play");
+    assert!(threads("earshot-pulse-c") >= 1);
+    drop(rec);
+
+    // Gone again, then quit: the player thread and the client's threads end at once.
+    server.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = events_with_errors(&p, 0.0);
+    let quit = Instant::now();
+    p.handle.send(PlayerCommand::Shutdown);
+    while (threads("earshot-player") > 0 || threads("earshot-pulse-c") > 0)
+        && quit.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    eprintln!("shutdown with the server gone: {:?}", quit.elapsed());
+    assert!(
+        quit.elapsed() < Duration::from_secs(1),
+        "shutdown took {:?}",
+        quit.elapsed()
+    );
+}
+
+#[test]
+fn earshot_cli_play_says_so_when_the_server_dies() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = wav(dir.path(), "tone.wav", 10.0, |i| {
+        0.3 * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin()
+    });
+    // The app's output (`RodioOutput`: PulseAudio directly when there is a server).
+    let mut child = server
+        .cmd(env!("CARGO_BIN_EXE_earshot-cli"))
+        .args(["play", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run earshot-cli");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut stdout, &mut line).expect("read");
+        assert!(n > 0, "earshot-cli ended before playing");
+        if line.contains(r#""event":"position""#) && line.contains(r#""playing":true"#) {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = Instant::now();
+    server.kill();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if killed.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut stderr = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+            panic!("earshot-cli went on after the server died: {stderr}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let took = killed.elapsed();
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    eprintln!("earshot-cli: server killed → exit in {took:?}");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Lost the connection to the sound server (PulseAudio)")
+            && stderr.contains("Press play to try again."),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
 }

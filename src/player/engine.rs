@@ -249,6 +249,7 @@ impl Engine {
             }
             self.decode_ahead();
             self.check_end();
+            self.check_lost();
             let mut tick = None;
             if let Some(t) = self.track.as_mut() {
                 let was = t.flowing;
@@ -413,6 +414,8 @@ impl Engine {
     }
 
     fn play(&mut self) {
+        // A device lost since the last turn is let go of first: this Play opens a new one.
+        self.check_lost();
         let Some(t) = self.track.as_mut() else { return };
         if t.ended_reported || t.shared.has_ended() {
             self.seek(0.0);
@@ -557,6 +560,53 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// The output lost its device (the sound server died or restarted): pause where the
+    /// listener stopped hearing, say so if they were listening, and let the next Play open a
+    /// device again from there.
+    fn check_lost(&mut self) {
+        let Some(lost) = self.output.lost() else {
+            return;
+        };
+        let Some(t) = self.track.as_mut() else {
+            tracing::warn!("audio output lost while idle: {}", lost.error);
+            return;
+        };
+        let ended = t.ended_reported || t.shared.has_ended();
+        let was_playing = t.playing() && !ended;
+        let position = match lost.frame.filter(|_| was_playing) {
+            Some(frame) => frame as f64 / t.rate(),
+            None => t.position(),
+        };
+        let position = t.duration.map_or(position, |d| position.min(d)).max(0.0);
+        t.shared.paused.store(true, Ordering::Release);
+        if !ended {
+            // Audio queued for the old device is dropped; the next one starts at `position`.
+            if let Err(e) = t.jump(position) {
+                tracing::warn!("resume point after losing the output: {e}");
+            }
+        }
+        t.source = Some(StreamSource::new(
+            t.shared.clone(),
+            t.rx.clone(),
+            t.decoder.channels,
+            t.decoder.sample_rate,
+        ));
+        if !was_playing {
+            tracing::info!("audio output lost while not playing: {}", lost.error);
+            return;
+        }
+        tracing::warn!("{} (paused at {position:.3} s)", lost.error);
+        let token = t.token;
+        self.emit(PlayerEvent::Error {
+            error: lost.error,
+            token: Some(token),
+        });
+        self.emit(PlayerEvent::Status {
+            status: PlayerStatus::Paused,
+            position,
+        });
     }
 
     fn check_end(&mut self) {

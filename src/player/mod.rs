@@ -27,6 +27,10 @@ pub use output::{AudioOutput, RodioOutput};
 pub enum AudioError {
     #[error("No audio output device is available ({0}). Connect headphones or speakers, or check the system sound settings, then press Play again.")]
     NoDevice(String),
+    /// The output went away mid-playback (the sound server died or restarted). The player is
+    /// paused where the listener stopped hearing; Play connects again.
+    #[error("Lost the connection to the sound server (PulseAudio): {0}. Press play to try again.")]
+    ConnectionLost(String),
     #[error("Cannot open the audio file {name}: {reason}")]
     Open { name: String, reason: String },
     #[error("The audio file {name} is not in a format Earshot can play: {reason}")]

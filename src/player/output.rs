@@ -10,6 +10,15 @@ pub struct OutputInfo {
     pub latency: f64,
 }
 
+/// The output lost its device mid-stream (see [`AudioOutput::lost`]).
+#[derive(Debug, Clone)]
+pub struct Lost {
+    /// What to tell the listener.
+    pub error: AudioError,
+    /// The media frame (current generation) the listener heard last, when the output knows.
+    pub frame: Option<u64>,
+}
+
 pub trait AudioOutput: Send + 'static {
     /// Starts the device pulling `source` (opening the device on first use).
     fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError>;
@@ -30,6 +39,13 @@ pub trait AudioOutput: Send + 'static {
 
     /// The track is stopped or replaced: drop what the device holds of it.
     fn stop(&mut self) {}
+
+    /// Polled by the player every turn: `Some` once when the device went away since the last
+    /// call (the sound server died or restarted). The output has let go of it and holds no
+    /// source any more; the next [`AudioOutput::start`] opens a device again.
+    fn lost(&mut self) -> Option<Lost> {
+        None
+    }
 }
 
 /// The system's output. On Linux with a reachable PulseAudio (or pipewire-pulse) server,
@@ -96,6 +112,10 @@ impl RodioOutput {
 
 impl AudioOutput for RodioOutput {
     fn start(&mut self, source: StreamSource) -> Result<OutputInfo, AudioError> {
+        // rodio never opened a device (the fallback failed too): look for PulseAudio again.
+        if matches!(&self.backend, Backend::Rodio(r) if r.sink.is_none()) {
+            self.backend = Backend::Undecided;
+        }
         self.decide();
         match &mut self.backend {
             #[cfg(target_os = "linux")]
@@ -103,7 +123,8 @@ impl AudioOutput for RodioOutput {
                 Ok(info) => Ok(info),
                 Err(failed) => {
                     let (e, source) = *failed;
-                    // The server went away or refused the stream: rodio from now on.
+                    // The server went away (and did not come back) or refused the stream:
+                    // rodio from now on.
                     tracing::warn!("PulseAudio output failed ({e}); falling back to rodio");
                     let mut rodio = RodioMixer::default();
                     let started = rodio.start(source);
@@ -139,6 +160,13 @@ impl AudioOutput for RodioOutput {
         if let Backend::Pulse(p) = &mut self.backend {
             p.stop();
         }
+    }
+    fn lost(&mut self) -> Option<Lost> {
+        #[cfg(target_os = "linux")]
+        if let Backend::Pulse(p) = &mut self.backend {
+            return p.lost();
+        }
+        None
     }
 }
 
@@ -193,6 +221,7 @@ pub mod manual {
     pub struct ManualOutput {
         source: Arc<Mutex<Option<StreamSource>>>,
         pub fail_with: Option<String>,
+        lost: Arc<Mutex<Option<String>>>,
     }
 
     impl ManualOutput {
@@ -237,6 +266,13 @@ pub mod manual {
             Some(src.sample_rate().get() as u64 * src.channels().get() as u64)
         }
 
+        /// The device goes away (like a sound server killed): the player hears of it at its
+        /// next turn, as [`AudioError::ConnectionLost`] with `reason`.
+        pub fn lose(&self, reason: &str) {
+            *self.source.lock().expect("test output lock") = None;
+            *self.lost.lock().expect("test output lock") = Some(reason.to_string());
+        }
+
         pub fn is_started(&self) -> bool {
             self.source.lock().expect("test output lock").is_some()
         }
@@ -249,6 +285,14 @@ pub mod manual {
             }
             *self.source.lock().expect("test output lock") = Some(source);
             Ok(OutputInfo::default())
+        }
+
+        fn lost(&mut self) -> Option<Lost> {
+            let reason = self.lost.lock().expect("test output lock").take()?;
+            Some(Lost {
+                error: AudioError::ConnectionLost(reason),
+                frame: None,
+            })
         }
     }
 }

@@ -17,9 +17,15 @@
 //!   audio (kept in a short history) ends it cleanly, the new audio fades in over 4 ms.
 //!   Pause: flush, a 12 ms fade-out, then cork once it has played; the player resumes from
 //!   the frame where the fade began.
+//! - Connection lost (the server died, restarted or stopped answering): the client's reactor
+//!   drops our source at once when the socket closes, and a failed timing poll says so too.
+//!   [`PulseOutput::lost`] then reports it with the media frame heard last (the last
+//!   measurement run on to the moment the connection went, never past what was written) and
+//!   lets go of the stream and the client; the next start connects again.
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use pulseaudio::protocol;
 
-use super::output::{AudioOutput, OutputInfo};
+use super::output::{AudioOutput, Lost, OutputInfo};
 use super::stream::{Shared, StreamSource};
 use super::AudioError;
 
@@ -119,9 +125,40 @@ struct Feed {
     /// Frames of fade-in left, out of `fade_len`.
     fade_in: usize,
     fade_len: usize,
+    /// The poller's last measurement: the stream frame at the listener, when, and whether
+    /// playback was running then.
+    heard_off: Option<(f64, Instant, bool)>,
+    /// The connection or the stream went away: why, and when.
+    lost: Option<(String, Instant)>,
+    /// We are deleting the stream ourselves (its source going is no loss).
+    closing: bool,
 }
 
 impl Feed {
+    /// Records a loss (the earliest moment any sign of it came).
+    fn mark_lost(&mut self, reason: &str, at: Instant) {
+        if self.closing {
+            return;
+        }
+        match &mut self.lost {
+            Some((_, t)) => *t = (*t).min(at),
+            None => self.lost = Some((reason.to_string(), at)),
+        }
+    }
+
+    /// The (tag, media frame) at the listener at `at`: the last measurement run on to then
+    /// while playing, never past what was written.
+    fn heard_at(&self, at: Instant) -> Option<(u32, f64)> {
+        let (off, t, advancing) = self.heard_off?;
+        let run = if advancing {
+            at.saturating_duration_since(t).as_secs_f64().min(0.5)
+        } else {
+            0.0
+        };
+        let off = (off + run * self.rate as f64).min(self.written as f64);
+        self.lookup(off.max(0.0))
+    }
+
     fn lookup(&self, off: f64) -> Option<(u32, f64)> {
         let m = self
             .marks
@@ -271,6 +308,14 @@ impl Feed {
 /// The reactor's view of the feed: `poll_read` fills from it, or parks until woken.
 struct Pull(Arc<Mutex<Feed>>);
 
+impl Drop for Pull {
+    /// The client's reactor drops the stream's source when we delete the stream, or when it
+    /// stops because the connection broke (server killed or restarted): then it is a loss.
+    fn drop(&mut self) {
+        lock(&self.0).mark_lost("the server closed the connection", Instant::now());
+    }
+}
+
 fn lock(feed: &Mutex<Feed>) -> MutexGuard<'_, Feed> {
     feed.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -314,19 +359,84 @@ struct Active {
 impl Drop for Active {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Release);
+        let lost = {
+            let mut feed = lock(&self.feed);
+            feed.closing = true;
+            feed.lost.is_some()
+        };
         if let Some(p) = self.poller.take() {
             p.thread().unpark();
             let _ = p.join();
         }
-        let _ = wait(self.stream.clone().delete(), ROUNDTRIP);
+        if !lost {
+            let _ = wait(self.stream.clone().delete(), ROUNDTRIP);
+        }
+    }
+}
+
+/// A client connection, and our own handle on its socket to end it: the client's reactor
+/// thread runs until the socket closes.
+struct Conn {
+    client: pulseaudio::Client,
+    socket: std::os::unix::net::UnixStream,
+}
+
+impl Conn {
+    /// Connects to the server listening at `socket` (2 s at most).
+    fn open(socket: &Path) -> Result<Conn, String> {
+        let stream = std::os::unix::net::UnixStream::connect(socket)
+            .map_err(|e| format!("PulseAudio at {}: {e}", socket.display()))?;
+        let ours = stream.try_clone().map_err(|e| format!("PulseAudio: {e}"))?;
+        // The handshake blocks: a hung server must not keep its thread forever.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+        let cookie = pulseaudio::cookie_path_from_env().and_then(|p| std::fs::read(p).ok());
+        // Run the handshake aside, and give up on a hung server.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("earshot-pulse-connect".into())
+            .spawn(move || {
+                let _ = tx.send(pulseaudio::Client::new_unix(c"Earshot", stream, cookie));
+            })
+            .map_err(|e| e.to_string())?;
+        let client = match rx.recv_timeout(Duration::from_secs(2)) {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => return Err(format!("PulseAudio: {e}")),
+            Err(_) => {
+                let _ = ours.shutdown(std::net::Shutdown::Both);
+                return Err("the PulseAudio server did not answer".to_string());
+            }
+        };
+        Ok(Conn {
+            client,
+            socket: ours,
+        })
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Ends the reactor thread (it sees the socket close), whatever state the server is in.
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
     }
 }
 
 /// Playback to the PulseAudio server named by the environment (`PULSE_SERVER`,
 /// `XDG_RUNTIME_DIR/pulse/native`). One stream, kept while tracks have its sample format.
+/// When the connection is lost it reports so ([`AudioOutput::lost`]) and connects again at
+/// the next start.
 pub struct PulseOutput {
-    client: pulseaudio::Client,
+    socket: PathBuf,
+    conn: Option<Conn>,
     active: Option<Active>,
+}
+
+impl Drop for PulseOutput {
+    fn drop(&mut self) {
+        // The stream first (deleted through the client), then the connection.
+        self.active = None;
+        self.conn = None;
+    }
 }
 
 impl PulseOutput {
@@ -337,26 +447,36 @@ impl PulseOutput {
         Self::connect_at(&socket)
     }
 
-    /// Connects to the server listening at `socket` (2 s at most).
-    pub fn connect_at(socket: &std::path::Path) -> Result<PulseOutput, String> {
-        let stream = std::os::unix::net::UnixStream::connect(socket)
-            .map_err(|e| format!("PulseAudio at {}: {e}", socket.display()))?;
-        let cookie = pulseaudio::cookie_path_from_env().and_then(|p| std::fs::read(p).ok());
-        // The handshake blocks with no timeout: run it aside, and give up on a hung server.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("earshot-pulse-connect".into())
-            .spawn(move || {
-                let _ = tx.send(pulseaudio::Client::new_unix(c"Earshot", stream, cookie));
-            })
-            .map_err(|e| e.to_string())?;
-        let client = rx
-            .recv_timeout(Duration::from_secs(2))
-            .map_err(|_| "the PulseAudio server did not answer".to_string())?
-            .map_err(|e| format!("PulseAudio: {e}"))?;
+    /// Connects to the server listening at `socket` (2 s at most). After a lost connection
+    /// it connects there again.
+    pub fn connect_at(socket: &Path) -> Result<PulseOutput, String> {
+        let conn = Conn::open(socket)?;
         Ok(PulseOutput {
-            client,
+            socket: socket.to_path_buf(),
+            conn: Some(conn),
             active: None,
+        })
+    }
+
+    /// The connection was lost (see [`AudioOutput::lost`]): `Some` once, then the stream and
+    /// the client are gone and the next start connects again.
+    pub fn lost(&mut self) -> Option<Lost> {
+        let a = self.active.as_ref()?;
+        let (reason, frame) = {
+            let feed = lock(&a.feed);
+            let (reason, at) = feed.lost.clone()?;
+            let frame = feed.heard_at(at).and_then(|(tag, media)| {
+                let shared = feed.source.as_ref()?.shared();
+                (tag == shared.generation_tag()).then(|| media.max(0.0).round() as u64)
+            });
+            (reason, frame)
+        };
+        tracing::warn!("PulseAudio connection lost: {reason}");
+        self.active = None;
+        self.conn = None;
+        Some(Lost {
+            error: AudioError::ConnectionLost(reason),
+            frame,
         })
     }
 
@@ -432,11 +552,14 @@ impl PulseOutput {
             tail_mark: None,
             fade_in: 0,
             fade_len: (SEEK_FADE * rate as f64) as usize,
+            heard_off: None,
+            lost: None,
+            closing: false,
         }));
         let began = Instant::now();
+        let client = &self.conn.as_ref().ok_or("not connected")?.client;
         let stream = wait(
-            self.client
-                .create_playback_stream(params, Pull(feed.clone())),
+            client.create_playback_stream(params, Pull(feed.clone())),
             ROUNDTRIP,
         )
         .ok_or("creating the stream timed out")?
@@ -631,6 +754,9 @@ fn poll_timing(
         if let Some(w) = lock(&feed).waker.take() {
             w.wake();
         }
+        if lock(&feed).lost.is_some() {
+            break;
+        }
         {
             let mut c = control.lock().unwrap_or_else(|e| e.into_inner());
             if c.cork_at.is_some_and(|t| Instant::now() >= t) {
@@ -641,8 +767,30 @@ fn poll_timing(
             }
         }
         let t0 = Instant::now();
-        let Some(Ok(t)) = wait(stream.timing_info(), ROUNDTRIP) else {
-            continue;
+        let t = match wait(stream.timing_info(), ROUNDTRIP) {
+            Some(Ok(t)) => t,
+            failed => {
+                if cancel.load(Ordering::Acquire) {
+                    break;
+                }
+                // The server is gone, hung, or dropped the stream: the player hears of it
+                // through `lost`, and this poller ends.
+                let reason = match failed {
+                    None => "the server stopped answering".to_string(),
+                    Some(Err(pulseaudio::ClientError::ServerError(e))) => {
+                        format!("the server ended the stream ({e:?})")
+                    }
+                    Some(Err(pulseaudio::ClientError::Disconnected))
+                    | Some(Err(pulseaudio::ClientError::Io(_))) => {
+                        "the server closed the connection".to_string()
+                    }
+                    Some(Err(e)) => e.to_string(),
+                    Some(Ok(_)) => unreachable!("matched above"),
+                };
+                tracing::warn!("PulseAudio timing poll failed: {reason}");
+                lock(&feed).mark_lost(&reason, t0);
+                break;
+            }
         };
         let t1 = Instant::now();
         let at = t0 + (t1 - t0) / 2;
@@ -662,15 +810,13 @@ fn poll_timing(
         // The feed's lock is a leaf (the reactor thread takes it inside its own lock, which
         // a cork or uncork round trip under the control lock waits for): take nothing under it.
         let corked = control.lock().map(|c| c.corked).unwrap_or(false);
-        let feed = lock(&feed);
+        let advancing = t.playing && !corked && t.underrun_for == 0;
+        let mut feed = lock(&feed);
+        feed.heard_off = Some((heard, at, advancing));
         if let Some(src) = feed.source.as_ref() {
             if let Some((tag, media)) = feed.lookup(heard) {
-                src.shared().store_heard(
-                    tag,
-                    media.max(0.0).round() as u64,
-                    at,
-                    t.playing && !corked && t.underrun_for == 0,
-                );
+                src.shared()
+                    .store_heard(tag, media.max(0.0).round() as u64, at, advancing);
             }
         }
     }
@@ -685,11 +831,34 @@ impl PulseOutput {
     ) -> Result<OutputInfo, Box<(AudioError, StreamSource)>> {
         use rodio::Source;
         let spec = (source.sample_rate().get(), source.channels().get() as usize);
+        // A loss not yet reported: it is over now, start afresh.
+        if self
+            .active
+            .as_ref()
+            .is_some_and(|a| lock(&a.feed).lost.is_some())
+        {
+            self.active = None;
+            self.conn = None;
+        }
         if self.active.as_ref().is_some_and(|a| a.spec != spec) {
             self.active = None;
         }
         if self.active.is_none() {
-            match self.open_stream(spec.0, spec.1) {
+            let mut opened = match self.conn {
+                Some(_) => self.open_stream(spec.0, spec.1),
+                None => Err("not connected".to_string()),
+            };
+            if let Err(e) = &opened {
+                // Lost before, or an idle connection that died unnoticed (the server
+                // restarted): once more on a new connection.
+                tracing::info!("PulseAudio: {e}; connecting again");
+                self.conn = None;
+                opened = Conn::open(&self.socket).and_then(|c| {
+                    self.conn = Some(c);
+                    self.open_stream(spec.0, spec.1)
+                });
+            }
+            match opened {
                 Ok(active) => self.active = Some(active),
                 Err(e) => return Err(Box::new((AudioError::NoDevice(e), source))),
             }
@@ -744,6 +913,10 @@ impl AudioOutput for PulseOutput {
     fn flush(&mut self) {
         self.flush_with_tail(SEEK_FADE);
         self.poll_soon();
+    }
+
+    fn lost(&mut self) -> Option<Lost> {
+        PulseOutput::lost(self)
     }
 
     fn stop(&mut self) {
