@@ -217,8 +217,12 @@ pub fn run() {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 // The MP3 decoder warns of a missing bit reservoir on the pre-roll frames
-                // decoded after every seek (expected: they are decoded to be dropped).
-                .unwrap_or_else(|_| "info,symphonia=warn,symphonia_bundle_mp3=error".into()),
+                // decoded after every seek (expected: they are decoded to be dropped). The
+                // PulseAudio client logs "Client disconnected" whenever we close the output;
+                // a lost server is reported by the player itself.
+                .unwrap_or_else(|_| {
+                    "info,symphonia=warn,symphonia_bundle_mp3=error,pulseaudio=off".into()
+                }),
         )
         .with_writer(std::io::stderr)
         .init();
