@@ -1,5 +1,6 @@
-//! What alignment reads from the audio: 10 ms frames of loudness and pitch, decoded by the
-//! player's own decoder, and from them speech / pause runs over an adaptive noise floor.
+//! What alignment reads from the audio: 10 ms frames of loudness, pitch and spectral shape
+//! (cepstra, every 20 ms), decoded by the player's own decoder, and from them speech / pause
+//! runs over an adaptive noise floor.
 
 use std::path::Path;
 
@@ -24,6 +25,132 @@ pub struct Frames {
     pub pitch: Vec<f32>,
     /// Seconds of audio (from the decoder: exact for local files).
     pub duration: f64,
+    /// Spectral shape of each frame: [`NCEP`] cepstral coefficients (of 20 mel band energies,
+    /// loudness left out), frame after frame; what tells two voices of one pitch apart.
+    pub ceps: Vec<f32>,
+}
+
+/// Cepstral coefficients per frame in [`Frames::ceps`].
+pub const NCEP: usize = 10;
+/// Sample rate the spectrum is taken at (about), its window, and its mel bands.
+const SPEC_RATE: f64 = 11025.0;
+const SPEC_WIN: usize = 256;
+const NBANDS: usize = 20;
+
+/// A small spectrum analyser: Hann window, radix-2 FFT, mel bands, DCT.
+struct Spectrum {
+    window: Vec<f32>,
+    twiddle: Vec<(f32, f32)>,
+    /// Per band: (first bin, weights).
+    bands: Vec<(usize, Vec<f32>)>,
+    dct: Vec<[f32; NBANDS]>,
+    re: Vec<f32>,
+    im: Vec<f32>,
+}
+
+impl Spectrum {
+    fn new(fs: f64) -> Spectrum {
+        let n = SPEC_WIN;
+        let pi = std::f64::consts::PI;
+        let window = (0..n)
+            .map(|i| (0.5 - 0.5 * (2.0 * pi * i as f64 / n as f64).cos()) as f32)
+            .collect();
+        let twiddle = (0..n / 2)
+            .map(|k| {
+                let a = -2.0 * pi * k as f64 / n as f64;
+                (a.cos() as f32, a.sin() as f32)
+            })
+            .collect();
+        let mel = |f: f64| 2595.0 * (1.0 + f / 700.0).log10();
+        let hz = |m: f64| 700.0 * (10f64.powf(m / 2595.0) - 1.0);
+        let (lo, hi) = (mel(100.0), mel((fs / 2.0 * 0.95).min(5000.0)));
+        let edges: Vec<f64> = (0..NBANDS + 2)
+            .map(|i| hz(lo + (hi - lo) * i as f64 / (NBANDS + 1) as f64) * n as f64 / fs)
+            .collect();
+        let bands = (0..NBANDS)
+            .map(|b| {
+                let (l, c, r) = (edges[b], edges[b + 1], edges[b + 2]);
+                let first = l.floor().max(1.0) as usize;
+                let last = (r.ceil() as usize).min(n / 2);
+                let w = (first..=last)
+                    .map(|k| {
+                        let k = k as f64;
+                        let v = if k <= c {
+                            (k - l) / (c - l).max(1e-9)
+                        } else {
+                            (r - k) / (r - c).max(1e-9)
+                        };
+                        v.max(0.0) as f32
+                    })
+                    .collect();
+                (first, w)
+            })
+            .collect();
+        let dct = (1..=NCEP)
+            .map(|c| {
+                let mut row = [0.0f32; NBANDS];
+                for (b, x) in row.iter_mut().enumerate() {
+                    *x = (pi * c as f64 * (b as f64 + 0.5) / NBANDS as f64).cos() as f32;
+                }
+                row
+            })
+            .collect();
+        Spectrum {
+            window,
+            twiddle,
+            bands,
+            dct,
+            re: vec![0.0; n],
+            im: vec![0.0; n],
+        }
+    }
+
+    /// The cepstrum of `x` (the last [`SPEC_WIN`] samples, oldest first), into `out`.
+    fn ceps(&mut self, x: impl Iterator<Item = f32>, out: &mut [f32]) {
+        let n = SPEC_WIN;
+        for (i, v) in x.enumerate().take(n) {
+            self.re[i] = v * self.window[i];
+            self.im[i] = 0.0;
+        }
+        // Bit reversal, then butterflies.
+        let bits = n.trailing_zeros();
+        for i in 0..n {
+            let j = i.reverse_bits() >> (usize::BITS - bits);
+            if j > i {
+                self.re.swap(i, j);
+                self.im.swap(i, j);
+            }
+        }
+        let mut len = 2;
+        while len <= n {
+            let step = n / len;
+            for s in (0..n).step_by(len) {
+                for k in 0..len / 2 {
+                    let (wr, wi) = self.twiddle[k * step];
+                    let (a, b) = (s + k, s + k + len / 2);
+                    let tr = self.re[b] * wr - self.im[b] * wi;
+                    let ti = self.re[b] * wi + self.im[b] * wr;
+                    self.re[b] = self.re[a] - tr;
+                    self.im[b] = self.im[a] - ti;
+                    self.re[a] += tr;
+                    self.im[a] += ti;
+                }
+            }
+            len *= 2;
+        }
+        let mut logs = [0.0f32; NBANDS];
+        for (b, (first, w)) in self.bands.iter().enumerate() {
+            let mut e = 1e-10f32;
+            for (k, &wk) in w.iter().enumerate() {
+                let i = first + k;
+                e += wk * (self.re[i] * self.re[i] + self.im[i] * self.im[i]);
+            }
+            logs[b] = e.ln();
+        }
+        for (o, row) in out.iter_mut().zip(&self.dct) {
+            *o = row.iter().zip(&logs).map(|(a, b)| a * b).sum::<f32>() / NBANDS as f32;
+        }
+    }
 }
 
 /// The cancelled error every alignment entry point returns when `progress` says stop.
@@ -49,6 +176,13 @@ pub fn analyse(audio: &Path, scale: f32, progress: &mut dyn FnMut(f32) -> bool) 
     let lag_max = (fs_d / 70.0).ceil() as usize;
     let win = PITCH_WIN.max(lag_max + 8);
 
+    let spec_factor = (sr / SPEC_RATE).round().max(1.0) as usize;
+    let mut spectrum = Spectrum::new(sr / spec_factor as f64);
+    let mut spec_ring = vec![0.0f32; SPEC_WIN];
+    let mut spec_at = 0usize;
+    let (mut ssum, mut sn) = (0.0f32, 0usize);
+    let mut cep = [0.0f32; NCEP];
+
     let mut frames = Frames::default();
     let (mut acc, mut acc_n) = (0.0f64, 0usize);
     let (mut dsum, mut dn) = (0.0f32, 0usize);
@@ -73,6 +207,14 @@ pub fn analyse(audio: &Path, scale: f32, progress: &mut dyn FnMut(f32) -> bool) 
             hp_prev_out = y;
             acc += (m as f64) * (m as f64);
             acc_n += 1;
+            ssum += m;
+            sn += 1;
+            if sn == spec_factor {
+                spec_ring[spec_at] = ssum / sn as f32;
+                spec_at = (spec_at + 1) % SPEC_WIN;
+                ssum = 0.0;
+                sn = 0;
+            }
             dsum += y;
             dn += 1;
             if dn == dec_factor {
@@ -96,6 +238,15 @@ pub fn analyse(audio: &Path, scale: f32, progress: &mut dyn FnMut(f32) -> bool) 
                     0.0
                 };
                 frames.pitch.push(f0);
+                if i % PITCH_EVERY == 0 {
+                    if db > -70.0 {
+                        let x = spec_ring[spec_at..].iter().chain(&spec_ring[..spec_at]);
+                        spectrum.ceps(x.copied(), &mut cep);
+                    } else {
+                        cep = [0.0; NCEP];
+                    }
+                }
+                frames.ceps.extend_from_slice(&cep);
                 acc = 0.0;
                 acc_n = 0;
             }
@@ -370,6 +521,31 @@ pub fn median_pitch(frames: &Frames, from: usize, to: usize, min: usize) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cepstra_ignore_loudness_but_not_timbre() {
+        let fs = 11025.0;
+        // A tone over a little noise (every band has some energy, as in any recording).
+        let tone = |f: f64, a: f32| -> Vec<f32> {
+            let mut seed = 12345u32;
+            (0..SPEC_WIN)
+                .map(|i| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    let noise = (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+                    let s = (2.0 * std::f64::consts::PI * f * i as f64 / fs).sin() as f32;
+                    a * (s + 0.05 * noise)
+                })
+                .collect()
+        };
+        let mut sp = Spectrum::new(fs);
+        let (mut a, mut b, mut c) = ([0.0f32; NCEP], [0.0f32; NCEP], [0.0f32; NCEP]);
+        sp.ceps(tone(440.0, 0.5).into_iter(), &mut a);
+        sp.ceps(tone(440.0, 0.05).into_iter(), &mut b);
+        sp.ceps(tone(1800.0, 0.5).into_iter(), &mut c);
+        let dist = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| (p - q).abs()).sum::<f32>();
+        assert!(dist(&a, &b) < 0.01, "{a:?} vs {b:?}");
+        assert!(dist(&a, &c) > 1.0, "{a:?} vs {c:?}");
+    }
 
     #[test]
     fn pitch_of_a_pulse_train() {

@@ -12,7 +12,9 @@
 //! the pace look slower than it is, the pace is searched too (a few values, the likeliest
 //! kept). Later passes learn from the one before what the speakers sound like (their pitch, as
 //! a per-frame likelihood against any voice at all: another voice reading an ad, or music,
-//! counts against the paragraph placed over it) and what offset the inline times the text
+//! counts against the paragraph placed over it; and their spectral shape, cepstra of the first
+//! seconds of each of their paragraphs, scored per speech frame against the other speakers and
+//! the speech no paragraph covers, which tells apart two voices of one pitch) and what offset the inline times the text
 //! gives (`[inaudible 00:01:47]`) have in this copy (they are the publisher's; an ad moves
 //! them), and use those.
 
@@ -320,18 +322,23 @@ struct VoiceModel {
     piece_voice: Vec<Option<usize>>,
     /// `prefix[k][i]`: the ratio summed over frames `0..i`, for voice `k`.
     prefix: Vec<Vec<f64>>,
+    /// The same from the spectral shape of the speech frames (scaled to [`VOICE_WEIGHT`]), when
+    /// the speakers' spectra are told apart.
+    spec: Option<Vec<Vec<f64>>>,
 }
 
 impl VoiceModel {
     /// How well voice `k` explains frames `from..to` (nats, before [`VOICE_WEIGHT`]).
     fn fit(&self, k: usize, from: usize, to: usize) -> f64 {
-        let p = &self.prefix[k];
-        let (a, b) = (from.min(p.len() - 1), to.min(p.len() - 1));
-        if b > a {
-            p[b] - p[a]
-        } else {
-            0.0
-        }
+        let diff = |p: &Vec<f64>| {
+            let (a, b) = (from.min(p.len() - 1), to.min(p.len() - 1));
+            if b > a {
+                p[b] - p[a]
+            } else {
+                0.0
+            }
+        };
+        diff(&self.prefix[k]) + self.spec.as_ref().map_or(0.0, |s| diff(&s[k]))
     }
 }
 
@@ -356,6 +363,8 @@ fn learn_voices(pieces: &[Piece], sol: &Solution, frames: &Frames, v: &Vad) -> O
         .map_or(frames.pitch.len(), |i| i + 1);
     let mut starts: std::collections::HashMap<&str, Vec<f32>> = Default::default();
     let mut spans: std::collections::HashMap<&str, (Vec<f32>, usize)> = Default::default();
+    let mut spec_frames: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    let mut covered = vec![false; v.speech.len()];
     for (i, p) in pieces.iter().enumerate() {
         // Paragraphs without a speaker are heard as one more voice.
         let s = p.speaker.as_deref().unwrap_or("");
@@ -370,6 +379,14 @@ fn learn_voices(pieces: &[Piece], sol: &Solution, frames: &Frames, v: &Vad) -> O
         };
         if let Some(own) = sol.skip_after[i] {
             to = to.min(frame_of(time_of_speech(v, own)));
+        }
+        // The spectrum from the first seconds of each paragraph (robust, like the pitch where
+        // they start, to a paragraph placed over speech that is not theirs).
+        let sf = spec_frames.entry(s).or_default();
+        let head = to.min(from + SPEC_HEAD).min(v.speech.len());
+        sf.extend((from..head).filter(|&f| v.speech[f]));
+        for f in &mut covered[from.min(v.speech.len())..to.min(v.speech.len())] {
+            *f = true;
         }
         let e = spans.entry(s).or_default();
         e.1 += usize::from(p.starts_para);
@@ -462,6 +479,11 @@ fn learn_voices(pieces: &[Piece], sol: &Solution, frames: &Frames, v: &Vad) -> O
     if prefix.is_empty() && !distinct {
         return None;
     }
+    // Speech no paragraph covers (an ad, a pre-roll, music): a voice of its own.
+    let foreign: Vec<usize> = (0..v.speech.len())
+        .filter(|&f| v.speech[f] && !covered[f])
+        .collect();
+    let spec = spectral_voices(&names, &spec_frames, &foreign, frames, v);
     let piece_voice = pieces
         .iter()
         .map(|p| {
@@ -473,7 +495,137 @@ fn learn_voices(pieces: &[Piece], sol: &Solution, frames: &Frames, v: &Vad) -> O
         starts: distinct.then_some(voices),
         piece_voice,
         prefix,
+        spec,
     })
+}
+
+/// Nats per speech frame of spectral log-likelihood ratio a paragraph's voice is worth, and the
+/// most one frame may count either way.
+const SPEC_WEIGHT: f64 = 0.03;
+const SPEC_CLAMP: f64 = 3.0;
+/// Frames from each paragraph's start its speaker's spectrum is learnt from.
+const SPEC_HEAD: usize = 300;
+/// How far apart (squared distance of the means over the pooled variance, per coefficient) two
+/// speakers' spectra must be to be used: frame to frame the spectrum varies far more than
+/// between two voices, so this is small even for voices a listener tells apart.
+const SPEC_APART: f64 = 0.003;
+
+/// Each voice's spectral shape (a diagonal Gaussian over the cepstra of its speech frames in a
+/// solution), scored per speech frame against all the speech of the episode (any voice, music):
+/// prefix sums per name in `names`, or none when the voices are not told apart.
+fn spectral_voices(
+    names: &[&str],
+    spans: &std::collections::HashMap<&str, Vec<usize>>,
+    foreign: &[usize],
+    frames: &Frames,
+    v: &Vad,
+) -> Option<Vec<Vec<f64>>> {
+    use features::NCEP;
+    let n = frames.ceps.len() / NCEP;
+    if n == 0 || names.len() < 2 {
+        return None;
+    }
+    let cep = |f: usize| &frames.ceps[f * NCEP..(f + 1) * NCEP];
+    let gauss = |fs: &mut dyn Iterator<Item = usize>| -> Option<([f64; NCEP], [f64; NCEP])> {
+        let (mut m, mut q, mut c) = ([0.0f64; NCEP], [0.0f64; NCEP], 0usize);
+        for f in fs {
+            for (j, &x) in cep(f).iter().enumerate() {
+                m[j] += x as f64;
+                q[j] += (x as f64) * (x as f64);
+            }
+            c += 1;
+        }
+        if c < 200 {
+            return None;
+        }
+        for j in 0..NCEP {
+            m[j] /= c as f64;
+            q[j] = (q[j] / c as f64 - m[j] * m[j]).max(1e-4);
+        }
+        Some((m, q))
+    };
+    let speech_n = v.speech.len().min(n);
+    let models: Vec<Option<([f64; NCEP], [f64; NCEP])>> = names
+        .iter()
+        .map(|k| {
+            spans
+                .get(k)
+                .and_then(|fs| gauss(&mut fs.iter().copied().filter(|&f| f < n)))
+        })
+        .collect();
+    // Told apart: every pair of learnt voices far enough apart.
+    let learnt: Vec<&([f64; NCEP], [f64; NCEP])> = models.iter().flatten().collect();
+    if learnt.len() < 2 {
+        return None;
+    }
+    let mut closest = f64::INFINITY;
+    for a in 0..learnt.len() {
+        for b in a + 1..learnt.len() {
+            let d: f64 = (0..NCEP)
+                .map(|j| {
+                    let dm = learnt[a].0[j] - learnt[b].0[j];
+                    dm * dm / (0.5 * (learnt[a].1[j] + learnt[b].1[j]))
+                })
+                .sum::<f64>()
+                / NCEP as f64;
+            closest = closest.min(d);
+        }
+    }
+    if closest < SPEC_APART {
+        return None;
+    }
+    let logpdf = |g: &([f64; NCEP], [f64; NCEP]), x: &[f32]| -> f64 {
+        x.iter()
+            .zip(g.0.iter().zip(&g.1))
+            .map(|(&x, (&m, &var))| {
+                let d = x as f64 - m;
+                -0.5 * d * d / var - 0.5 * var.ln()
+            })
+            .sum::<f64>()
+    };
+    let scale = SPEC_WEIGHT / VOICE_WEIGHT;
+    let other = gauss(&mut foreign.iter().copied().filter(|&f| f < n));
+    let n_all = learnt.len() + usize::from(other.is_some());
+    // Per speech frame, each voice against the mean likelihood of the transcript's voices and of
+    // the speech no paragraph covered in the solution (an ad, music), so that a paragraph
+    // placed over such speech does not gain by it.
+    let mut out: Vec<Vec<f64>> = vec![Vec::with_capacity(frames.pitch.len() + 1); models.len()];
+    let mut acc = vec![0.0f64; models.len()];
+    let mut ls = vec![0.0f64; models.len()];
+    for o in out.iter_mut() {
+        o.push(0.0);
+    }
+    for f in 0..frames.pitch.len() {
+        if f < speech_n && v.speech[f] {
+            let x = cep(f);
+            let lo = other.as_ref().map(|g| logpdf(g, x));
+            let mut mx = lo.unwrap_or(f64::NEG_INFINITY);
+            for (l, g) in ls.iter_mut().zip(&models) {
+                *l = g.as_ref().map_or(f64::NAN, |g| logpdf(g, x));
+                if l.is_finite() {
+                    mx = mx.max(*l);
+                }
+            }
+            let mean = mx
+                + (ls
+                    .iter()
+                    .filter(|l| l.is_finite())
+                    .chain(&lo)
+                    .map(|l| (l - mx).exp())
+                    .sum::<f64>()
+                    / n_all as f64)
+                    .ln();
+            for (a, &l) in acc.iter_mut().zip(&ls) {
+                if l.is_finite() {
+                    *a += scale * (l - mean).clamp(-SPEC_CLAMP, SPEC_CLAMP);
+                }
+            }
+        }
+        for (o, a) in out.iter_mut().zip(&acc) {
+            o.push(*a);
+        }
+    }
+    Some(out)
 }
 
 /// What a start where a written time puts it is worth (nats).
