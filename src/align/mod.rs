@@ -628,6 +628,9 @@ fn spectral_voices(
     Some(out)
 }
 
+/// How far from a solution a written time no other agrees with is still taken as written (s).
+const LONE_PIN_REACH: f64 = 12.0;
+
 /// What a start where a written time puts it is worth (nats).
 const PIN_BONUS: f64 = 6.0;
 
@@ -650,6 +653,12 @@ fn pin_hypotheses(pieces: &[Piece], sol: &Solution) -> Vec<Vec<f64>> {
         // Times are written rounded down: a start up to a second after its time is exact.
         let agreeing = d.iter().filter(|x| (*x - off).abs() < 1.0).count();
         if agreeing < 2 || agreeing * 2 <= d.len() {
+            // No offset the times around agree on: when the solution is off from the time by
+            // less than an ad lasts, the time is taken as written (no ad before it in either
+            // copy), for the other evidence to weigh.
+            if (sol.chosen[i].t - pieces[i].pin.unwrap_or(0.0)).abs() < LONE_PIN_REACH {
+                out[i].push(pieces[i].pin.unwrap_or(0.0));
+            }
             continue;
         }
         let written = pieces[i].pin.unwrap_or(0.0);
