@@ -51,9 +51,27 @@ pids+=($!)
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
 status=0
-EARSHOT_APP="$app" WEBDRIVER_URL="http://127.0.0.1:$port" EARSHOT_ARTIFACTS="$artifacts" \
-  node --test --test-concurrency=1 ${E2E_ONLY:-"$here"/*.test.mjs} || status=$?
+# One file at a time. A file that fails only because WebKit's web process crashed or hung
+# ("session deleted because of page crash or hang": the browser engine, not an assertion) is
+# run once more, and the run says so; any other failure fails the run.
+for file in ${E2E_ONLY:-"$here"/*.test.mjs}; do
+  out="$work/$(basename "$file").out"
+  if EARSHOT_APP="$app" WEBDRIVER_URL="http://127.0.0.1:$port" EARSHOT_ARTIFACTS="$artifacts" \
+    node --test --test-concurrency=1 "$file" 2>&1 | tee "$out"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    continue
+  fi
+  if grep -q "page crash or hang" "$out" && ! grep -q "AssertionError" "$out"; then
+    echo "### RETRY: $(basename "$file") failed because WebKit's page crashed or hung; running it once more"
+    grep -n "panicked\|SIGSEGV\|WebProcess" "$work/driver.log" | tail -n 20 || true
+    if EARSHOT_APP="$app" WEBDRIVER_URL="http://127.0.0.1:$port" EARSHOT_ARTIFACTS="$artifacts" \
+      node --test --test-concurrency=1 "$file"; then
+      continue
+    fi
+  fi
+  status=1
+done
 if [ "$status" -ne 0 ]; then
+  echo "--- tauri-driver log (panics) ---"; grep -n "panicked" "$work/driver.log" | tail -n 20 || true
   echo "--- tauri-driver log (tail) ---"; tail -n 40 "$work/driver.log" || true
 fi
 exit "$status"
