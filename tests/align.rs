@@ -50,15 +50,8 @@ fn truth(path: &Path) -> Truth {
 
 /// Median and 95th percentile of the paragraph-start errors.
 fn errors(segs: &[Segment], starts: &[f64]) -> (f64, f64) {
-    assert_eq!(segs.len(), starts.len(), "one segment per paragraph");
-    let mut e: Vec<f64> = segs
-        .iter()
-        .zip(starts)
-        .map(|(s, t)| (s.start - t).abs())
-        .collect();
-    e.sort_by(f64::total_cmp);
-    let at = |p: f64| e[(((e.len() - 1) as f64) * p).round() as usize];
-    (at(0.5), at(0.95))
+    let (median, p95, _) = common::align::start_errors(segs, starts);
+    (median, p95)
 }
 
 fn untimed(dir: &Path) -> transcript::UntimedTranscript {

@@ -5,6 +5,22 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use earshot::transcript::Segment;
+
+/// Median, 95th percentile and largest paragraph-start error of `segs` against the true
+/// `starts` (one segment per paragraph).
+pub fn start_errors(segs: &[Segment], starts: &[f64]) -> (f64, f64, f64) {
+    assert_eq!(segs.len(), starts.len(), "one segment per paragraph");
+    let mut e: Vec<f64> = segs
+        .iter()
+        .zip(starts)
+        .map(|(s, t)| (s.start - t).abs())
+        .collect();
+    e.sort_by(f64::total_cmp);
+    let at = |p: f64| e[(((e.len() - 1) as f64) * p).round() as usize];
+    (at(0.5), at(0.95), *e.last().unwrap())
+}
+
 /// Generates (or reuses, from the generator's cache in the temp folder, keyed by its version,
 /// length and seed) an episode of about `minutes` made from `seed`; its folder, or `None`
 /// when the tools are missing outside CI.
