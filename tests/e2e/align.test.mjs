@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { Builder, By, until } from "selenium-webdriver";
+import { pollUntil } from "./lib.mjs";
 
 const APP = process.env.EARSHOT_APP;
 const URL = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -53,16 +54,7 @@ function readState(d) {
   });
 }
 
-async function waitFor(d, what, cond, timeout = 20_000) {
-  const end = Date.now() + timeout;
-  let s;
-  while (Date.now() < end) {
-    s = await readState(d);
-    if (cond(s)) return s;
-    await sleep(50);
-  }
-  assert.fail(`timed out waiting for ${what}; last state ${JSON.stringify(s).slice(0, 1500)}`);
-}
+const waitFor = (d, what, cond, timeout = 20_000) => pollUntil(() => readState(d), what, cond, timeout);
 
 /** Index of the paragraph truly spoken at `t` (the last one started by then). */
 const spokenAt = (truth, t) => truth.paragraphs.findLastIndex((p) => p.start <= t);

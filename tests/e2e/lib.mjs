@@ -1,4 +1,20 @@
 // Helpers shared by the end-to-end tests.
+import assert from "node:assert/strict";
+
+/**
+ * Reads the page with `read()` every 50 ms until `cond` holds of what it read (returned), or
+ * fails after `timeout` ms naming `what` and the last reading.
+ */
+export async function pollUntil(read, what, cond, timeout) {
+  const end = Date.now() + timeout;
+  let s;
+  while (Date.now() < end) {
+    s = await read();
+    if (cond(s)) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}; last state ${JSON.stringify(s).slice(0, 1500)}`);
+}
 
 /**
  * Times, inside the page, from the next click to the first position above 0 of the episode it

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { Builder, By, until } from "selenium-webdriver";
-import { armStartProbe, readStartProbe } from "./lib.mjs";
+import { armStartProbe, pollUntil, readStartProbe } from "./lib.mjs";
 
 const APP = process.env.EARSHOT_APP;
 const URL = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -51,16 +51,7 @@ async function readState(d) {
   });
 }
 
-async function waitFor(d, what, cond, timeout = 15_000) {
-  const end = Date.now() + timeout;
-  let s;
-  while (Date.now() < end) {
-    s = await readState(d);
-    if (cond(s)) return s;
-    await sleep(50);
-  }
-  assert.fail(`timed out waiting for ${what}; last state ${JSON.stringify(s)}`);
-}
+const waitFor = (d, what, cond, timeout = 15_000) => pollUntil(() => readState(d), what, cond, timeout);
 
 /** The highlighted cue must contain the position (retrying across the short gaps between lines). */
 async function assertCueFollows(d) {
