@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use earshot::align;
@@ -161,23 +160,22 @@ fn a_transcript_that_matches_is_left_alone() {
     assert_eq!(fixed, timed);
 }
 
+/// `earshot-cli transcript <dir/text> --audio <dir/audio> --json`, parsed.
+fn cli_transcript(dir: &Path, text: &str, audio: &str) -> serde_json::Value {
+    let (text, audio) = (dir.join(text), dir.join(audio));
+    common::cli_json(&[
+        "transcript",
+        text.to_str().unwrap(),
+        "--audio",
+        audio.to_str().unwrap(),
+        "--json",
+    ])
+}
+
 #[test]
 fn the_cli_aligns_with_audio() {
     let Some(dir) = episode() else { return };
-    let out = Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .arg("transcript")
-        .arg(dir.join("transcript.txt"))
-        .arg("--audio")
-        .arg(dir.join("episode.mp3"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = cli_transcript(dir, "transcript.txt", "episode.mp3");
     assert_eq!(v["timing"], "aligned");
     let segs = v["segments"].as_array().unwrap();
     let t = truth(&dir.join("truth.json"));
@@ -190,20 +188,7 @@ fn the_cli_aligns_with_audio() {
         );
     }
     // A timed transcript is checked for drift instead.
-    let out = Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
-        .arg("transcript")
-        .arg(dir.join("ad.vtt"))
-        .arg("--audio")
-        .arg(dir.join("ad.mp3"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = cli_transcript(dir, "ad.vtt", "ad.mp3");
     assert_eq!(v["timing"], "drift-checked");
     assert_eq!(v["drift"]["shifts"].as_array().unwrap().len(), 1);
 }

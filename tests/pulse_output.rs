@@ -203,6 +203,13 @@ impl Drop for Recorder {
     }
 }
 
+/// A 440 Hz tone of `seconds`, at half scale.
+fn tone(dir: &Path, seconds: f64) -> PathBuf {
+    wav(dir, "tone.wav", seconds, |i| {
+        0.5 * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin()
+    })
+}
+
 /// A mono 16-bit WAV of `secs` seconds, sample `i` from `f`.
 fn wav(dir: &Path, name: &str, secs: f64, f: impl Fn(usize) -> f32) -> PathBuf {
     wav_ch(dir, name, secs, 1, f)
@@ -472,9 +479,7 @@ fn pause_is_heard_at_once_and_play_resumes_where_it_stopped() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(server) = server() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let file = wav(dir.path(), "tone.wav", 8.0, |i| {
-        0.5 * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin()
-    });
+    let file = tone(dir.path(), 8.0);
     let rec = Recorder::start(&server);
     let since = Instant::now();
     let p = Player::start(&server);
@@ -648,9 +653,7 @@ fn a_lost_server_pauses_where_the_audio_stopped_and_play_connects_again() {
         .with_test_writer()
         .try_init();
     let dir = tempfile::tempdir().unwrap();
-    let file = wav(dir.path(), "tone.wav", 12.0, |i| {
-        0.5 * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin()
-    });
+    let file = tone(dir.path(), 12.0);
     let rec = Recorder::start(&server);
     let since = Instant::now();
     let p = Player::start(&server);
