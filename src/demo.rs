@@ -107,6 +107,12 @@ pub fn install(library: &mut Library, data_dir: &Path) -> Result<PodcastId> {
         }
     }
     let existing = library.podcast_by_feed(DEMO_FEED)?;
+    if let Some(id) = existing {
+        // Every launch comes here: parse nothing unless an episode is missing.
+        if library.episodes(id)?.len() >= meta.episodes.len() {
+            return Ok(id);
+        }
+    }
     let mut episodes = Vec::new();
     // Untimed transcripts (plain paragraphs), stored once the episodes exist: (title, parsed).
     let mut untimed = Vec::new();
